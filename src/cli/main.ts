@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { verifyCommand } from './verify-command.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('pkgseal')
+    .description('Prove that every npm/pnpm dependency comes from the people and pipelines it should')
+    .version(version, '-v, --version', 'print the pkgseal version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  program.addCommand(verifyCommand().exitOverride().configureOutput({ outputError: () => undefined }));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      process.stderr.write(`pkgseal: ${error.message.replace(/^error: /, '')}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`pkgseal: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`pkgseal: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.usage;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

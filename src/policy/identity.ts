@@ -1,0 +1,73 @@
+import type { SignerIdentity } from '../verify/signer.js';
+import { compileMatcher, describeMatcher, type StringMatcher } from './string-matcher.js';
+
+/** The signer a policy or a `verify` command expects. Every field given must match. */
+export interface ExpectedIdentity {
+  subject?: StringMatcher;
+  issuer?: StringMatcher;
+  /** `owner/repo` or `https://github.com/owner/repo`. */
+  repository?: string;
+  /** Workflow path in the repository (`.github/workflows/release.yml`) or its full URI. */
+  workflow?: string;
+  ref?: string;
+  trigger?: string;
+  sha?: string;
+  /** `github-hosted` or `self-hosted`. */
+  runner?: string;
+}
+
+/** Claims derived from the certificate, in the names policies use. */
+export interface SignerClaims {
+  repository?: string;
+  workflow?: string;
+  ref?: string;
+  trigger?: string;
+  sha?: string;
+  runner?: string;
+}
+
+const GITHUB = 'https://github.com/';
+
+export function signerClaims(identity: SignerIdentity): SignerClaims {
+  const { claims } = identity;
+  const repository = claims.sourceRepositoryURI ?? (claims.githubWorkflowRepository ? GITHUB + claims.githubWorkflowRepository : undefined);
+  const workflowURI = claims.buildConfigURI ?? (identity.subject.startsWith(GITHUB) ? identity.subject : undefined);
+  const workflow = workflowURI && repository && workflowURI.startsWith(`${repository}/`) ? workflowURI.slice(repository.length + 1).replace(/@.*$/, '') : undefined;
+  const result: SignerClaims = {};
+  const set = (key: keyof SignerClaims, value: string | undefined) => {
+    if (value !== undefined) result[key] = value;
+  };
+  set('repository', repository);
+  set('workflow', workflow);
+  set('ref', claims.sourceRepositoryRef ?? claims.githubWorkflowRef);
+  set('trigger', claims.buildTrigger ?? claims.githubWorkflowTrigger);
+  set('sha', claims.sourceRepositoryDigest ?? claims.githubWorkflowSHA);
+  set('runner', claims.runnerEnvironment);
+  return result;
+}
+
+/** Returns why the signer does not match, or an empty list when it does. */
+export function identityMismatches(expected: ExpectedIdentity, signer: SignerIdentity): string[] {
+  const problems: string[] = [];
+  if (expected.issuer && !compileMatcher(expected.issuer)(signer.issuer)) {
+    problems.push(`issuer: expected ${describeMatcher(expected.issuer)}, got "${signer.issuer}"`);
+  }
+  if (expected.subject && !compileMatcher(expected.subject)(signer.subject)) {
+    problems.push(`subject: expected ${describeMatcher(expected.subject)}, got "${signer.subject}"`);
+  }
+  const actual = signerClaims(signer);
+  const claimChecks: Array<[keyof SignerClaims, string | undefined, (value: string) => string]> = [
+    ['repository', expected.repository, (value) => (value.includes('://') ? value : GITHUB + value)],
+    ['workflow', expected.workflow, (value) => (value.startsWith(GITHUB) && actual.repository ? value.slice(actual.repository.length + 1).replace(/@.*$/, '') : value)],
+    ['ref', expected.ref, (value) => value],
+    ['trigger', expected.trigger, (value) => value],
+    ['sha', expected.sha, (value) => value.toLowerCase()],
+    ['runner', expected.runner, (value) => value],
+  ];
+  for (const [claim, expectedValue, normalize] of claimChecks) {
+    if (expectedValue === undefined) continue;
+    const want = normalize(expectedValue);
+    if (actual[claim] !== want) problems.push(`${claim}: expected "${want}", got ${actual[claim] === undefined ? 'none' : `"${actual[claim]}"`}`);
+  }
+  return problems;
+}

@@ -1,0 +1,40 @@
+/** Why a piece of evidence failed verification. Callers branch on `code`; users read `message`. */
+export type VerificationErrorCode =
+  | 'BUNDLE_PARSE_ERROR'
+  | 'BUNDLE_UNSUPPORTED'
+  | 'TRUST_ERROR'
+  | 'CERTIFICATE_ERROR'
+  | 'SCT_ERROR'
+  | 'PUBLIC_KEY_ERROR'
+  | 'TIMESTAMP_ERROR'
+  | 'TLOG_BODY_ERROR'
+  | 'TLOG_INCLUSION_PROOF_ERROR'
+  | 'TLOG_INCLUSION_PROMISE_ERROR'
+  | 'TLOG_CHECKPOINT_ERROR'
+  | 'TLOG_MISSING_ERROR'
+  | 'SIGNATURE_ERROR'
+  | 'STATEMENT_ERROR'
+  | 'SUBJECT_MISMATCH'
+  | 'ARTIFACT_MISMATCH'
+  | 'IDENTITY_MISMATCH'
+  | 'ATTESTATION_ERROR';
+
+export class VerificationError extends Error {
+  readonly code: VerificationErrorCode;
+  constructor(code: VerificationErrorCode, message: string) {
+    super(message);
+    this.name = 'VerificationError';
+    this.code = code;
+  }
+}
+
+export function fail(code: VerificationErrorCode, message: string): never {
+  throw new VerificationError(code, message);
+}
+
+/** Turns anything thrown by a parser or a library into a VerificationError with our code. */
+export function asVerificationError(error: unknown, code: VerificationErrorCode, context: string): VerificationError {
+  if (error instanceof VerificationError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new VerificationError(code, `${context}: ${detail}`);
+}

@@ -1,0 +1,35 @@
+import { crypto as sigstoreCrypto, RFC3161Timestamp } from '@sigstore/core';
+import { isWithin, type TrustedCertificateAuthority } from '../trust/trust.types.js';
+import { verifyCertificateChain } from './certificate.js';
+import { fail } from './errors.js';
+
+/**
+ * Verifies an RFC 3161 timestamp over `signature` against the trusted timestamp authorities and
+ * returns its time. Certificates embedded in the timestamp are never trusted.
+ */
+export function verifyRFC3161Timestamp(der: Buffer, signature: Buffer, authorities: TrustedCertificateAuthority[]): Date {
+  let timestamp: RFC3161Timestamp;
+  try {
+    timestamp = RFC3161Timestamp.parse(Buffer.from(der) as Buffer<ArrayBuffer>);
+  } catch (error) {
+    fail('TIMESTAMP_ERROR', `malformed RFC 3161 timestamp (${(error as Error).message})`);
+  }
+  const time = timestamp.signingTime;
+  const candidates = authorities.filter(
+    (authority) =>
+      isWithin(authority.validFor, time) &&
+      authority.certChain[0]?.serialNumber.equals(timestamp.signerSerialNumber) &&
+      authority.certChain[0]?.issuer.equals(timestamp.signerIssuer),
+  );
+  for (const authority of candidates) {
+    const [signingCertificate] = authority.certChain;
+    try {
+      verifyCertificateChain(signingCertificate!, [authority], time);
+      timestamp.verify(signature, sigstoreCrypto.createPublicKey(signingCertificate!.publicKey));
+      return time;
+    } catch {
+      // try the next authority with the same signer
+    }
+  }
+  fail('TIMESTAMP_ERROR', `timestamp (${time.toISOString()}) could not be verified by a trusted timestamp authority`);
+}

@@ -1,0 +1,150 @@
+import type { KeyObject } from 'node:crypto';
+import { crypto as sigstoreCrypto } from '@sigstore/core';
+import { isWithin, type TrustMaterial } from '../trust/trust.types.js';
+import { artifactDigest, npmPurl, type Artifact, type NpmPackageVersion } from './artifact.js';
+import type { ParsedBundle } from './bundle.types.js';
+import { verifyCertificateChain, verifySCTs } from './certificate.js';
+import { fail } from './errors.js';
+import { verifyContentSignature } from './signature.js';
+import { signerIdentityFromCertificate, type SignerIdentity } from './signer.js';
+import { parseStatement, type Statement } from './statement.js';
+import { verifyRFC3161Timestamp } from './timestamp.js';
+import { verifyTLogEntry, type VerifiedLogEntry } from './tlog/index.js';
+
+export interface VerifyBundleOptions {
+  trust: TrustMaterial;
+  /** The artifact the bundle must be about (message digest, or a DSSE statement subject). */
+  artifact?: Artifact;
+  /** For npm evidence: exactly one subject, `pkg:npm/<name>@<version>`, with this sha512. */
+  npmPackage?: NpmPackageVersion;
+  /** A managed key to verify with, instead of the bundle's certificate. */
+  publicKey?: KeyObject;
+  /** For key-hinted bundles, which trusted key usage may sign (e.g. `npm:attestations`). */
+  keyUsage?: string;
+  tlogThreshold?: number;
+  timestampThreshold?: number;
+  ctlogThreshold?: number;
+}
+
+export type VerifiedSigner = { kind: 'certificate'; identity: SignerIdentity } | { kind: 'key'; keyID: string };
+
+export interface VerifiedTimestamp {
+  source: 'transparency-log' | 'timestamp-authority';
+  time: Date;
+}
+
+export interface VerifiedBundle {
+  bundleVersion: string;
+  signer: VerifiedSigner;
+  statement?: Statement;
+  tlogEntries: Array<Omit<VerifiedLogEntry, 'log'> & { logURL: string }>;
+  timestamps: VerifiedTimestamp[];
+}
+
+/** Verifies a parsed bundle end to end, failing closed on the first rule that does not hold. */
+export function verifyParsedBundle(bundle: ParsedBundle, options: VerifyBundleOptions): VerifiedBundle {
+  const { trust } = options;
+  const signingKey = resolveSigningKey(bundle, options);
+  const claim = { content: bundle.content, material: bundle.material, signerDER: signingKey.der };
+
+  const tlogEntries = bundle.tlogEntries.map((entry) => verifyTLogEntry(entry, claim, trust));
+  if (tlogEntries.length < (options.tlogThreshold ?? 1)) {
+    fail('TLOG_MISSING_ERROR', `bundle has ${tlogEntries.length} transparency log entries, ${options.tlogThreshold ?? 1} required`);
+  }
+  const timestamps: VerifiedTimestamp[] = [
+    ...tlogEntries.flatMap((entry) => (entry.integratedTime ? [{ source: 'transparency-log' as const, time: entry.integratedTime }] : [])),
+    ...bundle.rfc3161Timestamps.map((der) => ({
+      source: 'timestamp-authority' as const,
+      time: verifyRFC3161Timestamp(der, bundle.content.signature, trust.timestampAuthorities),
+    })),
+  ];
+  if (timestamps.length < (options.timestampThreshold ?? 1)) {
+    fail('TIMESTAMP_ERROR', `bundle has ${timestamps.length} verified timestamps, ${options.timestampThreshold ?? 1} required`);
+  }
+  for (const entry of tlogEntries) {
+    for (const { time } of timestamps) {
+      if (!isWithin(entry.log.validFor, time)) fail('TLOG_MISSING_ERROR', `log ${entry.log.baseURL} was not trusted at ${time.toISOString()}`);
+    }
+  }
+  const signer = verifySigningMaterial(bundle, signingKey, timestamps, options);
+  verifyContentSignature(bundle.content, signingKey.key, options.artifact);
+  const statement = bundle.content.kind === 'dsse' ? parseStatement(bundle.content) : undefined;
+  if (statement) verifySubjects(statement, options);
+  else if (options.npmPackage) fail('STATEMENT_ERROR', 'npm evidence must be an in-toto statement in a DSSE envelope');
+
+  return {
+    bundleVersion: bundle.version,
+    signer,
+    ...(statement ? { statement } : {}),
+    tlogEntries: tlogEntries.map(({ log, ...entry }) => ({ ...entry, logURL: log.baseURL })),
+    timestamps,
+  };
+}
+
+interface SigningKey {
+  key: KeyObject;
+  der?: Buffer;
+}
+
+function resolveSigningKey(bundle: ParsedBundle, options: VerifyBundleOptions): SigningKey {
+  if (bundle.material.kind === 'certificate') {
+    if (options.publicKey) fail('PUBLIC_KEY_ERROR', 'bundle is signed with a certificate, but a key was given to verify it with');
+    const { leaf } = bundle.material;
+    return { key: sigstoreCrypto.createPublicKey(leaf.publicKey), der: leaf.root.toDER() };
+  }
+  if (options.publicKey) return { key: options.publicKey, der: options.publicKey.export({ format: 'der', type: 'spki' }) };
+  const { hint } = bundle.material;
+  const trusted = options.trust.publicKeys.find((key) => key.keyID === hint && (options.keyUsage === undefined || key.usage === options.keyUsage));
+  if (!trusted) fail('PUBLIC_KEY_ERROR', `no trusted key for hint "${hint}"`);
+  return { key: trusted.publicKey, der: trusted.publicKey.export({ format: 'der', type: 'spki' }) };
+}
+
+function verifySigningMaterial(
+  bundle: ParsedBundle,
+  signingKey: SigningKey,
+  timestamps: VerifiedTimestamp[],
+  options: VerifyBundleOptions,
+): VerifiedSigner {
+  if (bundle.material.kind === 'publicKey' || options.publicKey) {
+    const hint = bundle.material.kind === 'publicKey' ? bundle.material.hint : 'user-supplied key';
+    if (!options.publicKey) {
+      const trusted = options.trust.publicKeys.filter((key) => key.keyID === hint && (options.keyUsage === undefined || key.usage === options.keyUsage));
+      for (const { time } of timestamps) {
+        if (!trusted.some((key) => isWithin(key.validFor, time) && key.publicKey.equals(signingKey.key))) {
+          fail('PUBLIC_KEY_ERROR', `key ${hint} was not valid at ${time.toISOString()}`);
+        }
+      }
+    }
+    return { kind: 'key', keyID: hint };
+  }
+  const { leaf } = bundle.material;
+  let path = [leaf];
+  for (const { time } of timestamps) path = verifyCertificateChain(leaf, options.trust.certificateAuthorities, time);
+  const issuer = path[1];
+  if (!issuer) fail('CERTIFICATE_ERROR', 'signing certificate is self-signed');
+  const scts = verifySCTs(leaf, issuer, options.trust.ctlogs);
+  if (scts < (options.ctlogThreshold ?? 1)) fail('SCT_ERROR', `certificate has ${scts} verified SCTs, ${options.ctlogThreshold ?? 1} required`);
+  return { kind: 'certificate', identity: signerIdentityFromCertificate(leaf) };
+}
+
+/** The statement must be about the artifact; the library never checks this. */
+function verifySubjects(statement: Statement, options: VerifyBundleOptions): void {
+  const { npmPackage, artifact } = options;
+  if (npmPackage) {
+    const purl = npmPurl(npmPackage.name, npmPackage.version);
+    if (statement.subjects.length !== 1) fail('SUBJECT_MISMATCH', `npm statement must have exactly one subject, found ${statement.subjects.length}`);
+    const [subject] = statement.subjects;
+    if (subject!.name !== purl) fail('SUBJECT_MISMATCH', `statement is about ${subject!.name}, not ${purl}`);
+    if (subject!.digest.sha512 !== npmPackage.sha512.toString('hex')) fail('SUBJECT_MISMATCH', `statement sha512 does not match the integrity of ${npmPackage.name}@${npmPackage.version}`);
+  }
+  if (artifact) {
+    const matches = statement.subjects.some((subject) =>
+      Object.entries(subject.digest).some(([algorithm, hex]) => {
+        if (algorithm !== 'sha256' && algorithm !== 'sha384' && algorithm !== 'sha512') return false;
+        return artifactDigest(artifact, algorithm)?.toString('hex') === hex;
+      }),
+    );
+    if (!matches) fail('SUBJECT_MISMATCH', 'no statement subject has the artifact digest');
+  }
+  if (!npmPackage && !artifact) fail('SUBJECT_MISMATCH', 'nothing to match the statement subjects against');
+}
