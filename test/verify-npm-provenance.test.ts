@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { isOneCleanLine, runCli } from './support/cli.js';
+import { fetchTarball } from './support/npm-pack.js';
+import { readRealdataJson, REALDATA, realdataSkip } from './support/realdata.js';
+
+interface ProvenanceCase {
+  id: string;
+  expected: 'pass' | 'fail';
+  file: string;
+  package: { name: string; version: string };
+  integrity: string;
+  integrity_provenance: string;
+  expected_provenance_signer: { san: string; issuer: string };
+}
+
+const folder = join(REALDATA, 'npm-provenance');
+const cases = realdataSkip ? [] : readRealdataJson<{ cases: ProvenanceCase[] }>('npm-provenance/cases.json').cases;
+
+/** The package's .tgz where the registry has it, else its sha512 digest plus --package. */
+async function artifactArguments(testCase: ProvenanceCase): Promise<string[]> {
+  const spec = `${testCase.package.name}@${testCase.package.version}`;
+  if (testCase.integrity_provenance.startsWith('npm registry mirror')) return [await fetchTarball(testCase.package.name, testCase.package.version)];
+  const sha512 = Buffer.from(testCase.integrity.replace(/^sha512-/, ''), 'base64').toString('hex');
+  return [`sha512:${sha512}`, '--package', spec];
+}
+
+describe('real npm provenance through `pkgseal verify`', { skip: realdataSkip, concurrency: 4 }, () => {
+  for (const testCase of cases) {
+    test(`${testCase.id} is expected to ${testCase.expected}`, async () => {
+      const [artifact, ...packageFlags] = await artifactArguments(testCase);
+      const result = await runCli([
+        'verify',
+        artifact!,
+        ...packageFlags,
+        '--bundle',
+        join(folder, testCase.file),
+        '--cert-identity',
+        testCase.expected_provenance_signer.san,
+        '--cert-oidc-issuer',
+        testCase.expected_provenance_signer.issuer,
+        '--offline',
+      ]);
+      if (testCase.expected === 'pass') {
+        assert.equal(result.code, 0, `expected OK, got: ${result.stdout}${result.stderr}`);
+      } else {
+        assert.equal(result.code, 1, `expected FAIL (exit 1), got exit ${result.code}: ${result.stdout}${result.stderr}`);
+        assert.ok(result.stdout.startsWith(`FAIL: ${artifact}: `) && isOneCleanLine(result.stdout), result.stdout);
+      }
+    });
+  }
+
+  test('a tarball is checked against its own package.json name and version', async () => {
+    const tarball = await fetchTarball('sigstore', '2.3.1');
+    const result = await runCli(['verify', tarball, '--package', 'sigstore@1.0.0', '--bundle', join(folder, 'attestations/npmcli__valid-sigstore-attestations.json'), '--cert-identity', 'x', '--cert-oidc-issuer', 'y']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /does not match the tarball's package\.json \(sigstore@2\.3\.1\)/);
+  });
+
+  test('the 2022 npm attestation key verifies entries logged while it was valid, not by today', async () => {
+    const sigstore100 = cases.find((candidate) => candidate.id === 'sigstore-1.0.0')!;
+    const tarball = await fetchTarball('sigstore', '1.0.0');
+    const keysEndedBeforeLogging = join(REALDATA, 'npm-signatures/keys/npm-cli-test.expired.keys.json');
+    const base = ['verify', tarball, '--bundle', join(folder, sigstore100.file), '--cert-identity', sigstore100.expected_provenance_signer.san, '--cert-oidc-issuer', sigstore100.expected_provenance_signer.issuer];
+    const withCurrentKeys = await runCli(base);
+    assert.equal(withCurrentKeys.code, 0, withCurrentKeys.stdout + withCurrentKeys.stderr);
+    const withKeyExpiredAtLogTime = await runCli([...base, '--registry-keys', keysEndedBeforeLogging]);
+    assert.equal(withKeyExpiredAtLogTime.code, 1);
+    assert.match(withKeyExpiredAtLogTime.stdout, /no trusted key for hint|was not valid at/);
+  });
+});
