@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { auditCommand } from './audit-command.js';
 import { verifyCommand } from './verify-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
-  program.addCommand(verifyCommand().exitOverride().configureOutput({ outputError: () => undefined }));
+  for (const command of [verifyCommand(), auditCommand()]) program.addCommand(command.exitOverride().configureOutput({ outputError: () => undefined }));
   return program;
 }
 

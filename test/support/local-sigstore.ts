@@ -146,6 +146,12 @@ export interface LocalSigstore {
   signStatement(statement: object, opts?: SignOptions): Promise<SerializedBundle>;
   /** Message-signature bundle (v0.3 JSON) over `data` (sha256). */
   signBlob(data: Buffer, opts?: SignOptions): Promise<SerializedBundle>;
+  /**
+   * Shifts the clock of the mock Fulcio CA (leaf notBefore/notAfter, 10 minutes apart) or of the
+   * TSA (genTime) by `offsetMs` (0 restores real time) for every later signing. Shared state: do
+   * not call it while other signing calls are in flight. Rekor and the CT log keep real time.
+   */
+  setClockOffset(component: 'fulcio' | 'tsa', offsetMs: number): void;
   close(): Promise<void>;
 }
 
@@ -382,6 +388,12 @@ export async function startLocalSigstore(): Promise<LocalSigstore> {
     const ctKeys = newKeyPair();
     const ctlog = await initializeCTLog(ctKeys);
     const ca = await initializeCA(newKeyPair(), ctlog);
+    let fulcioClockOffset = 0;
+    const caClock = ca as unknown as { getCurrentTime?: () => Date };
+    if (typeof caClock.getCurrentTime !== 'function') {
+      throw new Error('@sigstore/mock CA internals changed: cannot offset its clock');
+    }
+    caClock.getCurrentTime = () => new Date(Date.now() + fulcioClockOffset);
     fulcioRoutes = [fulcioHandler(ca, { strict: true })];
 
     // Rekor (the tlog needs its host for the checkpoint origin => listen first)
@@ -407,7 +419,8 @@ export async function startLocalSigstore(): Promise<LocalSigstore> {
     if (typeof clockHolder.getCurrentTime !== 'function') {
       throw new Error('@sigstore/mock TSA internals changed: cannot pin its clock to whole seconds');
     }
-    clockHolder.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+    let tsaClockOffset = 0;
+    clockHolder.getCurrentTime = () => new Date(Math.floor((Date.now() + tsaClockOffset) / 1000) * 1000);
     tsaRoutes = [tsaHandler(tsa, { strict: true })];
 
     // OIDC
@@ -505,6 +518,12 @@ export async function startLocalSigstore(): Promise<LocalSigstore> {
       signStatement: (statement, opts = {}) =>
         sign('dsse', Buffer.from(JSON.stringify(statement), 'utf8'), opts),
       signBlob: (data, opts = {}) => sign('message', data, opts),
+      setClockOffset(component, offsetMs) {
+        if (!Number.isFinite(offsetMs)) throw new TypeError('offsetMs must be a finite number');
+        if (component === 'fulcio') fulcioClockOffset = offsetMs;
+        else if (component === 'tsa') tsaClockOffset = offsetMs;
+        else throw new TypeError(`unknown component ${String(component)}`);
+      },
       close() {
         closing ??= Promise.all(servers.map((s) => s.close())).then(() =>
           fs.rm(dir, { recursive: true, force: true }),
