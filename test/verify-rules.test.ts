@@ -202,47 +202,37 @@ describe('verification rules', () => {
     [ls, foreign] = await Promise.all([startLocalSigstore(), startLocalSigstore()]);
     trust = trustMaterialFromTrustedRoot(ls.trustedRoot);
     const withClaims = { claims: ghClaims };
-    const signed = await Promise.all([
-      ls.signStatement(demoStatement, withClaims),
-      ls.signStatement(demoStatement, { ...withClaims, tsa: true }),
-      ls.signStatement(demoStatement, { ...withClaims, tlogEntryType: 'intoto' }),
-      ls.signStatement(statement([demoSubject], provenanceClaiming('https://github.com/evil/other')), withClaims),
-      ls.signStatement(statement([demoSubject], provenanceClaiming('https://github.com/acme/demo')), { claims: evilClaims }),
-      ls.signStatement(
+    const batch = {
+      main: ls.signStatement(demoStatement, withClaims),
+      mainTsa: ls.signStatement(demoStatement, { ...withClaims, tsa: true }),
+      intoto: ls.signStatement(demoStatement, { ...withClaims, tlogEntryType: 'intoto' }),
+      predicateOther: ls.signStatement(statement([demoSubject], provenanceClaiming('https://github.com/evil/other')), withClaims),
+      evil: ls.signStatement(statement([demoSubject], provenanceClaiming('https://github.com/acme/demo')), { claims: evilClaims }),
+      twoSubjects: ls.signStatement(
         statement([demoSubject, { name: 'pkg:npm/demo@1.0.1', digest: { sha512: sha('sha512', otherTarball).toString('hex') } }]),
         withClaims,
       ),
-      ls.signStatement(statement([{ ...demoSubject, name: 'pkg:npm/%40acme/demo@1.0.0' }]), withClaims),
-      ls.signStatement(statement([{ ...demoSubject, name: 'pkg:npm/@acme/demo@1.0.0' }]), withClaims),
-      ls.signStatement(
+      scopedEncoded: ls.signStatement(statement([{ ...demoSubject, name: 'pkg:npm/%40acme/demo@1.0.0' }]), withClaims),
+      scopedRaw: ls.signStatement(statement([{ ...demoSubject, name: 'pkg:npm/@acme/demo@1.0.0' }]), withClaims),
+      artifactStatement: ls.signStatement(
         statement([
           { name: 'other.bin', digest: { sha256: sha('sha256', Buffer.from('unrelated')).toString('hex') } },
           { name: 'app.bin', digest: { sha256: sha('sha256', appBinary).toString('hex') } },
         ]),
         withClaims,
       ),
-      ls.signStatement(demoStatement), // default token: e-mail SAN, local OIDC issuer, no GitHub claims
-      ls.signBlob(tarball),
-      ls.signBlob(tarball, { tlog: false, tsa: true }),
-      ls.signStatement(demoStatement, { ...withClaims, tlog: false, tsa: true }),
-      foreign.signStatement(demoStatement, withClaims),
-    ]);
-    [
-      b.main,
-      b.mainTsa,
-      b.intoto,
-      b.predicateOther,
-      b.evil,
-      b.twoSubjects,
-      b.scopedEncoded,
-      b.scopedRaw,
-      b.artifactStatement,
-      b.plainIdentity,
-      b.blob,
-      b.blobTsaOnly,
-      b.statementTsaOnly,
-      b.foreignMain,
-    ] = signed as [SerializedBundle, ...SerializedBundle[]] as SerializedBundle[] as never;
+      // Default token: e-mail SAN, the local OIDC issuer, no GitHub claims.
+      plainIdentity: ls.signStatement(demoStatement),
+      blob: ls.signBlob(tarball),
+      blobTsaOnly: ls.signBlob(tarball, { tlog: false, tsa: true }),
+      statementTsaOnly: ls.signStatement(demoStatement, { ...withClaims, tlog: false, tsa: true }),
+      foreignMain: foreign.signStatement(demoStatement, withClaims),
+    } satisfies Partial<Record<keyof typeof b, Promise<SerializedBundle>>>;
+    await Promise.all(
+      Object.entries(batch).map(async ([name, signing]) => {
+        b[name as keyof typeof b] = await signing;
+      }),
+    );
 
     // Clock-shifted signing mutates shared mock state: one at a time, after the batch above.
     try {
@@ -375,6 +365,28 @@ describe('verification rules', () => {
         () => verifyMain({ issuer: exact(GH_ISSUER), workflow: '.github/workflows/publish.yml' }),
         'IDENTITY_MISMATCH',
         /workflow: expected "\.github\/workflows\/publish\.yml", got "\.github\/workflows\/release\.yml"/,
+      );
+    });
+
+    it('rejects a full workflow URI from another repository of the same name length', () => {
+      assertFails(
+        () => verifyMain({ issuer: exact(GH_ISSUER), workflow: 'https://github.com/acme/demo/.github/workflows/release.yml' }, b.evil),
+        'IDENTITY_MISMATCH',
+        /workflow: expected "https:\/\/github\.com\/acme\/demo\/\.github\/workflows\/release\.yml", got "https:\/\/github\.com\/evil\/demo\//,
+      );
+      assertFails(() => verifyMain({ issuer: exact(GH_ISSUER), workflow: 'https://github.com/zzzz/zzzz/.github/workflows/release.yml' }), 'IDENTITY_MISMATCH', /workflow:/);
+    });
+
+    it('checks the ref inside a full workflow URI', () => {
+      assertFails(
+        () => verifyMain({ issuer: exact(GH_ISSUER), workflow: 'https://github.com/acme/demo/.github/workflows/release.yml@refs/heads/main' }),
+        'IDENTITY_MISMATCH',
+        /workflow: expected .*@refs\/heads\/main", got .*@refs\/tags\/v1\.0\.0"/,
+      );
+      assertCertificateSigner(
+        verifyMain({ issuer: exact(GH_ISSUER), workflow: 'https://github.com/acme/demo/.github/workflows/release.yml@refs/tags/v1.0.0' }),
+        SAN,
+        GH_ISSUER,
       );
     });
 
@@ -571,9 +583,13 @@ describe('verification rules', () => {
 
   // -------------------------------------------------------------------------
   describe('3. message-signature bundles', () => {
-    const identity: ExpectedIdentity = { subject: exact(DEFAULT_SUBJECT), issuer: { kind: 'exact', value: '' } };
     const verifyBlob = (artifact: Artifact | undefined, bundle: SerializedBundle = b.blob) =>
-      verifyArtifact({ evidence: bundle, trust, ...(artifact ? { artifact } : {}), expectedIdentity: { ...identity, issuer: exact(ls.oidcIssuer) } });
+      verifyArtifact({
+        evidence: bundle,
+        trust,
+        ...(artifact ? { artifact } : {}),
+        expectedIdentity: { subject: exact(DEFAULT_SUBJECT), issuer: exact(ls.oidcIssuer) },
+      });
 
     it('accepts the signed bytes', () => {
       const result = verifyBlob({ kind: 'bytes', data: tarball });
@@ -662,7 +678,7 @@ describe('verification rules', () => {
         root.certificateAuthorities = structuredClone(foreign.trustedRoot.certificateAuthorities);
       });
       assertFails(
-        () => verifyMain(fullIdentity, b.main as SerializedBundle) && verifyArtifact({ evidence: b.main, trust: trustMaterialFromTrustedRoot(mixed), npmPackage: demoPackage, expectedIdentity: fullIdentity }),
+        () => verifyArtifact({ evidence: b.main, trust: trustMaterialFromTrustedRoot(mixed), npmPackage: demoPackage, expectedIdentity: fullIdentity }),
         'CERTIFICATE_ERROR',
         /does not chain to a trusted authority/,
       );
@@ -880,7 +896,8 @@ describe('verification rules', () => {
     it('rejects a SET over a changed integrated time', () => {
       const tampered = tamper(b.main, (copy) => {
         const entry = copy.verificationMaterial.tlogEntries[0];
-        entry.integratedTime = String(Number(entry.integratedTime) - 1);
+        // Later, not earlier: one second earlier may precede the log's validFor.start.
+        entry.integratedTime = String(Number(entry.integratedTime) + 1);
       });
       assertFails(() => verify(tampered), 'TLOG_INCLUSION_PROMISE_ERROR', /could not be verified/);
     });

@@ -31,7 +31,7 @@ const GITHUB = 'https://github.com/';
 export function signerClaims(identity: SignerIdentity): SignerClaims {
   const { claims } = identity;
   const repository = claims.sourceRepositoryURI ?? (claims.githubWorkflowRepository ? GITHUB + claims.githubWorkflowRepository : undefined);
-  const workflowURI = claims.buildConfigURI ?? (identity.subject.startsWith(GITHUB) ? identity.subject : undefined);
+  const workflowURI = workflowURIOf(identity);
   const workflow = workflowURI && repository && workflowURI.startsWith(`${repository}/`) ? workflowURI.slice(repository.length + 1).replace(/@.*$/, '') : undefined;
   const result: SignerClaims = {};
   const set = (key: keyof SignerClaims, value: string | undefined) => {
@@ -58,16 +58,38 @@ export function identityMismatches(expected: ExpectedIdentity, signer: SignerIde
   const actual = signerClaims(signer);
   const claimChecks: Array<[keyof SignerClaims, string | undefined, (value: string) => string]> = [
     ['repository', expected.repository, (value) => (value.includes('://') ? value : GITHUB + value)],
-    ['workflow', expected.workflow, (value) => (value.startsWith(GITHUB) && actual.repository ? value.slice(actual.repository.length + 1).replace(/@.*$/, '') : value)],
     ['ref', expected.ref, (value) => value],
     ['trigger', expected.trigger, (value) => value],
     ['sha', expected.sha, (value) => value.toLowerCase()],
     ['runner', expected.runner, (value) => value],
   ];
+  if (expected.workflow !== undefined) {
+    const problem = workflowMismatch(expected.workflow, signer, actual);
+    if (problem) problems.push(problem);
+  }
   for (const [claim, expectedValue, normalize] of claimChecks) {
     if (expectedValue === undefined) continue;
     const want = normalize(expectedValue);
     if (actual[claim] !== want) problems.push(`${claim}: expected "${want}", got ${actual[claim] === undefined ? 'none' : `"${actual[claim]}"`}`);
   }
   return problems;
+}
+
+/**
+ * A workflow is expected either as a path in the signer's repository (`.github/workflows/x.yml`)
+ * or as a full URI (`https://github.com/o/r/.github/workflows/x.yml`, optionally `@ref`), which
+ * must then match the certificate's build config URI in full — repository and ref included.
+ */
+function workflowMismatch(expected: string, signer: SignerIdentity, actual: SignerClaims): string | undefined {
+  const workflowURI = workflowURIOf(signer);
+  if (!expected.startsWith(GITHUB)) {
+    return actual.workflow === expected ? undefined : `workflow: expected "${expected}", got ${actual.workflow === undefined ? 'none' : `"${actual.workflow}"`}`;
+  }
+  const comparable = expected.includes('@') ? workflowURI : workflowURI?.replace(/@.*$/, '');
+  return comparable === expected ? undefined : `workflow: expected "${expected}", got ${comparable === undefined ? 'none' : `"${comparable}"`}`;
+}
+
+/** The workflow that ran the build: Fulcio's build config URI, else a GitHub workflow SAN. */
+function workflowURIOf(identity: SignerIdentity): string | undefined {
+  return identity.claims.buildConfigURI ?? (identity.subject.startsWith(GITHUB) ? identity.subject : undefined);
 }

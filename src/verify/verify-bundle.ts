@@ -118,6 +118,7 @@ function verifySigningMaterial(
     return { kind: 'key', keyID: hint };
   }
   const { leaf } = bundle.material;
+  if (timestamps.length === 0) fail('TIMESTAMP_ERROR', 'no verified time to check the signing certificate against');
   let path = [leaf];
   for (const { time } of timestamps) path = verifyCertificateChain(leaf, options.trust.certificateAuthorities, time);
   const issuer = path[1];
