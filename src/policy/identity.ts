@@ -1,13 +1,11 @@
 import type { SignerIdentity } from '../verify/signer.js';
 import { compileMatcher, describeMatcher, type StringMatcher } from './string-matcher.js';
 
-/** The signer a policy or a `verify` command expects. Every field given must match. */
-export interface ExpectedIdentity {
-  subject?: StringMatcher;
-  issuer?: StringMatcher;
-  /** `owner/repo` or `https://github.com/owner/repo`. */
+/** Claims derived from the Fulcio certificate, in the names policies use. */
+export interface SignerClaims {
+  /** `owner/repo` or `https://github.com/owner/repo` when expected; always a URL when derived. */
   repository?: string;
-  /** Workflow path in the repository (`.github/workflows/release.yml`) or its full URI. */
+  /** Workflow path in the repository (`.github/workflows/release.yml`); when expected, also its full URI. */
   workflow?: string;
   ref?: string;
   trigger?: string;
@@ -16,14 +14,10 @@ export interface ExpectedIdentity {
   runner?: string;
 }
 
-/** Claims derived from the certificate, in the names policies use. */
-export interface SignerClaims {
-  repository?: string;
-  workflow?: string;
-  ref?: string;
-  trigger?: string;
-  sha?: string;
-  runner?: string;
+/** The signer a policy or a `verify` command expects. Every field given must match. */
+export interface ExpectedIdentity extends SignerClaims {
+  subject?: StringMatcher;
+  issuer?: StringMatcher;
 }
 
 const GITHUB = 'https://github.com/';

@@ -64,9 +64,7 @@ function checkHashedRekordV002(spec: JsonObject, claim: LoggedClaim): void {
 
 function checkDsseV001(spec: JsonObject, claim: LoggedClaim): void {
   const content = dsseClaim(claim);
-  const signatures = list(spec.signatures);
-  if (signatures.length !== 1) fail('TLOG_BODY_ERROR', 'tlog entry must record exactly one DSSE signature');
-  const logged = field({ first: signatures[0] }, 'first');
+  const logged = onlySignature(spec);
   expectEqual(decode(logged.signature), content.signature, 'tlog entry signature mismatch');
   expectPayloadHash(field(spec, 'payloadHash'), content.payload);
   expectSigner(pemOrDer(logged.verifier), claim);
@@ -74,9 +72,7 @@ function checkDsseV001(spec: JsonObject, claim: LoggedClaim): void {
 
 function checkDsseV002(spec: JsonObject, claim: LoggedClaim): void {
   const content = dsseClaim(claim);
-  const signatures = list(spec.signatures);
-  if (signatures.length !== 1) fail('TLOG_BODY_ERROR', 'tlog entry must record exactly one DSSE signature');
-  const logged = field({ first: signatures[0] }, 'first');
+  const logged = onlySignature(spec);
   expectEqual(decode(logged.content), content.signature, 'tlog entry signature mismatch');
   const payloadHash = field(spec, 'payloadHash');
   expectEqual(decode(payloadHash.digest), createHash('sha256').update(content.payload).digest(), 'DSSE payload hash mismatch');
@@ -86,9 +82,7 @@ function checkDsseV002(spec: JsonObject, claim: LoggedClaim): void {
 function checkIntotoV002(spec: JsonObject, claim: LoggedClaim): void {
   const content = dsseClaim(claim);
   const envelope = field(field(spec, 'content'), 'envelope');
-  const signatures = list(envelope.signatures);
-  if (signatures.length !== 1) fail('TLOG_BODY_ERROR', 'tlog entry must record exactly one DSSE signature');
-  const logged = field({ first: signatures[0] }, 'first');
+  const logged = onlySignature(envelope);
   // intoto 0.0.2 stores the signature base64-encoded twice.
   expectEqual(Buffer.from(decode(logged.sig).toString('utf8'), 'base64'), content.signature, 'tlog entry signature mismatch');
   if (envelope.payloadType !== undefined && envelope.payloadType !== content.payloadType) {
@@ -143,8 +137,12 @@ function field(value: JsonObject, key: string): JsonObject {
   return child;
 }
 
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+/** DSSE entries must record exactly one signature, the bundle's. */
+function onlySignature(holder: JsonObject): JsonObject {
+  const signatures = Array.isArray(holder.signatures) ? holder.signatures : [];
+  const [signature] = signatures;
+  if (signatures.length !== 1 || !isObject(signature)) fail('TLOG_BODY_ERROR', 'tlog entry must record exactly one DSSE signature');
+  return signature;
 }
 
 function decode(value: unknown): Buffer {
