@@ -16,9 +16,9 @@
  * ```
  */
 export { verifyArtifact, type VerifyArtifactRequest } from './verify/verify-artifact.js';
-export { verifyParsedBundle, type VerifiedBundle, type VerifiedSigner, type VerifiedTimestamp, type VerifyBundleOptions } from './verify/verify-bundle.js';
+export { verifyParsedBundle, NPM_ATTESTATION_KEY_USAGE, type VerifiedBundle, type VerifiedSigner, type VerifiedTimestamp, type VerifyBundleOptions } from './verify/verify-bundle.js';
 export { parseBundle } from './verify/bundle.js';
-export { classifyEvidence, verifyEvidence, NPM_ATTESTATION_KEY_USAGE, type Evidence, type VerifiedAttestation } from './verify/npm-attestations.js';
+export { classifyEvidence, verifyEvidence, type Evidence, type VerifiedAttestation } from './verify/npm-attestations.js';
 export { VerificationError, type VerificationErrorCode } from './verify/errors.js';
 export { npmPurl, parseSha512Integrity, type Artifact, type NpmPackageVersion } from './verify/artifact.js';
 export { readNpmTarball, TarballError, type NpmTarball } from './verify/npm-tarball.js';

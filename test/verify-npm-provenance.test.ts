@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isOneCleanLine, runCli } from './support/cli.js';
@@ -56,6 +58,16 @@ describe('real npm provenance through `pkgseal verify`', { skip: realdataSkip, c
     const result = await runCli(['verify', tarball, '--package', 'sigstore@1.0.0', '--bundle', join(folder, 'attestations/npmcli__valid-sigstore-attestations.json'), '--cert-identity', 'x', '--cert-oidc-issuer', 'y']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /does not match the tarball's package\.json \(sigstore@2\.3\.1\)/);
+  });
+
+  test('a registry key trusted only for npm:signatures cannot vouch for a publish attestation', async () => {
+    const sigstore100 = cases.find((candidate) => candidate.id === 'sigstore-1.0.0')!;
+    const allKeys = JSON.parse(readFileSync(join(REALDATA, 'trust/npm-registry-keys.json'), 'utf8')) as { keys: Array<{ keyUsage: string }> };
+    const signaturesOnly = join(mkdtempSync(join(tmpdir(), 'pkgseal-keys-')), 'keys.json');
+    writeFileSync(signaturesOnly, JSON.stringify({ keys: allKeys.keys.filter((key) => key.keyUsage === 'npm:signatures') }));
+    const result = await runCli(['verify', await fetchTarball('sigstore', '1.0.0'), '--bundle', join(folder, sigstore100.file), '--registry-keys', signaturesOnly, '--cert-identity', sigstore100.expected_provenance_signer.san, '--cert-oidc-issuer', sigstore100.expected_provenance_signer.issuer]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /publish\/v0\.1\): no trusted key for hint "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"/);
   });
 
   test('the 2022 npm attestation key verifies entries logged while it was valid, not by today', async () => {

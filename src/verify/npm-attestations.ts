@@ -3,8 +3,6 @@ import { parseBundle } from './bundle.js';
 import { fail, VerificationError } from './errors.js';
 import { verifyParsedBundle, type VerifiedBundle, type VerifyBundleOptions } from './verify-bundle.js';
 
-/** npm's registry key usage for its publish attestations. */
-export const NPM_ATTESTATION_KEY_USAGE = 'npm:attestations';
 
 export interface VerifiedAttestation extends VerifiedBundle {
   predicateType: string;
@@ -41,9 +39,7 @@ export function verifyEvidence(evidence: Evidence, options: VerifyBundleOptions)
   }
   return evidence.attestations.map(({ predicateType, bundle }, i) => {
     try {
-      const parsed = parseBundle(bundle);
-      const keyUsage = parsed.material.kind === 'publicKey' ? NPM_ATTESTATION_KEY_USAGE : options.keyUsage;
-      const verified = verifyParsedBundle(parsed, { ...options, ...(keyUsage ? { keyUsage } : {}) });
+      const verified = verifyParsedBundle(parseBundle(bundle), options);
       if (!verified.statement) fail('ATTESTATION_ERROR', 'registry attestation is not an in-toto statement');
       if (verified.statement.predicateType !== predicateType) {
         fail('ATTESTATION_ERROR', `wrapper predicateType "${predicateType}" differs from the signed "${verified.statement.predicateType}"`);

@@ -1,6 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { crypto as sigstoreCrypto } from '@sigstore/core';
-import { isWithin, type TrustMaterial } from '../trust/trust.types.js';
+import { isWithin, type TrustMaterial, type TrustedPublicKey } from '../trust/trust.types.js';
+
+/** npm's registry key usage for its publish attestations. */
+export const NPM_ATTESTATION_KEY_USAGE = 'npm:attestations';
 import { artifactDigest, npmPurl, type Artifact, type NpmPackageVersion } from './artifact.js';
 import type { ParsedBundle } from './bundle.types.js';
 import { verifyCertificateChain, verifySCTs } from './certificate.js';
@@ -19,7 +22,7 @@ export interface VerifyBundleOptions {
   npmPackage?: NpmPackageVersion;
   /** A managed key to verify with, instead of the bundle's certificate. */
   publicKey?: KeyObject;
-  /** For key-hinted bundles, which trusted key usage may sign (e.g. `npm:attestations`). */
+  /** For key-hinted bundles, which trusted key usage may sign (default `npm:attestations`). */
   keyUsage?: string;
   tlogThreshold?: number;
   timestampThreshold?: number;
@@ -94,7 +97,7 @@ function resolveSigningKey(bundle: ParsedBundle, options: VerifyBundleOptions): 
   }
   if (options.publicKey) return { key: options.publicKey, der: options.publicKey.export({ format: 'der', type: 'spki' }) };
   const { hint } = bundle.material;
-  const trusted = options.trust.publicKeys.find((key) => key.keyID === hint && (options.keyUsage === undefined || key.usage === options.keyUsage));
+  const [trusted] = trustedKeysFor(hint, options);
   if (!trusted) fail('PUBLIC_KEY_ERROR', `no trusted key for hint "${hint}"`);
   return { key: trusted.publicKey, der: trusted.publicKey.export({ format: 'der', type: 'spki' }) };
 }
@@ -108,7 +111,7 @@ function verifySigningMaterial(
   if (bundle.material.kind === 'publicKey' || options.publicKey) {
     const hint = bundle.material.kind === 'publicKey' ? bundle.material.hint : 'user-supplied key';
     if (!options.publicKey) {
-      const trusted = options.trust.publicKeys.filter((key) => key.keyID === hint && (options.keyUsage === undefined || key.usage === options.keyUsage));
+      const trusted = trustedKeysFor(hint, options);
       for (const { time } of timestamps) {
         if (!trusted.some((key) => isWithin(key.validFor, time) && key.publicKey.equals(signingKey.key))) {
           fail('PUBLIC_KEY_ERROR', `key ${hint} was not valid at ${time.toISOString()}`);
@@ -126,6 +129,15 @@ function verifySigningMaterial(
   const scts = verifySCTs(leaf, issuer, options.trust.ctlogs);
   if (scts < (options.ctlogThreshold ?? 1)) fail('SCT_ERROR', `certificate has ${scts} verified SCTs, ${options.ctlogThreshold ?? 1} required`);
   return { kind: 'certificate', identity: signerIdentityFromCertificate(leaf) };
+}
+
+/**
+ * Trusted keys a key-hinted bundle may be signed with. The only such keys are registry keys, so
+ * the usage defaults to npm's attestation key: its signatures key must not sign bundles.
+ */
+function trustedKeysFor(hint: string, options: VerifyBundleOptions): TrustedPublicKey[] {
+  const usage = options.keyUsage ?? NPM_ATTESTATION_KEY_USAGE;
+  return options.trust.publicKeys.filter((key) => key.keyID === hint && key.usage === usage);
 }
 
 /** The statement must be about the artifact; the library never checks this. */
