@@ -20,6 +20,44 @@ interface ConformanceIndex {
 }
 
 const folder = join(REALDATA, 'conformance');
+
+/** Each failing case must fail for the reason it was built for, not merely fail. */
+const EXPECTED_FAILURE_CODES: Record<string, string> = {
+  'bundle-empty-certificate-chain_fail': 'BUNDLE_PARSE_ERROR',
+  'bundle-invalid-base64-signature_fail': 'BUNDLE_PARSE_ERROR',
+  'bundle-malformed-json_fail': 'BUNDLE_PARSE_ERROR',
+  'bundle-negative-log-index_fail': 'BUNDLE_PARSE_ERROR',
+  'bundle-unknown-version_fail': 'BUNDLE_UNSUPPORTED',
+  'checkpoint-bad-keyhint_fail': 'TLOG_CHECKPOINT_ERROR',
+  'dsse-invalid-sig_fail': 'TLOG_BODY_ERROR',
+  'dsse-mismatch-envelope_fail': 'TLOG_BODY_ERROR',
+  'incorrect-public-key_fail': 'TLOG_BODY_ERROR',
+  'intoto-expired-certificate_fail': 'CERTIFICATE_ERROR',
+  'intoto-log-entry-mismatch_fail': 'TLOG_BODY_ERROR',
+  'intoto-missing-inclusion-proof_fail': 'BUNDLE_PARSE_ERROR',
+  'intoto-tsa-timestamp-outside-cert-validity_fail': 'CERTIFICATE_ERROR',
+  'invalid-checkpoint-signature_fail': 'TLOG_CHECKPOINT_ERROR',
+  'invalid-ct-key_fail': 'SCT_ERROR',
+  'invalid-inclusion-proof_fail': 'BUNDLE_PARSE_ERROR',
+  'managed-key-no-key_fail': 'PUBLIC_KEY_ERROR',
+  'message-digest-mismatch_fail': 'TLOG_BODY_ERROR',
+  'rekor2-checkpoint-missing-log-signature_fail': 'TLOG_CHECKPOINT_ERROR',
+  'rekor2-checkpoint-missing-origin_fail': 'TLOG_CHECKPOINT_ERROR',
+  'rekor2-checkpoint-missing-root-hash_fail': 'TLOG_CHECKPOINT_ERROR',
+  'rekor2-checkpoint-missing-size_fail': 'TLOG_CHECKPOINT_ERROR',
+  'rekor2-dsse-invalid-sig_fail': 'TLOG_BODY_ERROR',
+  'rekor2-dsse-mismatch-sig_fail': 'TLOG_BODY_ERROR',
+  'rekor2-no-inclusion-proof_fail': 'BUNDLE_PARSE_ERROR',
+  'rekor2-no-timestamp_fail': 'TIMESTAMP_ERROR',
+  'rekor2-timestamp-outside-trust-root-tsa-validity_fail': 'TIMESTAMP_ERROR',
+  'rekor2-timestamp-outside-tsa-cert-validity_fail': 'TIMESTAMP_ERROR',
+  'rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail': 'TIMESTAMP_ERROR',
+  'rekor2-timestamp-with-incorrect-time_fail': 'CERTIFICATE_ERROR',
+  'set-invalid-signature_fail': 'TLOG_INCLUSION_PROMISE_ERROR',
+  'signature-mismatch_fail': 'TLOG_BODY_ERROR',
+  'wrong-hashedrekord-artifact_fail': 'TLOG_BODY_ERROR',
+  'wrong-hashedrekord-cert-and-sig_fail': 'TLOG_BODY_ERROR',
+};
 const index = realdataSkip ? { semantics: { default_identity: '', default_issuer: '' }, cases: [] } : readRealdataJson<ConformanceIndex>('conformance/cases.json');
 
 function signerFlags(testCase: ConformanceCase): string[] {
@@ -52,6 +90,12 @@ describe('sigstore-conformance bundle-verify cases through `pkgseal verify`', { 
           assert.ok(isOneCleanLine(result.stdout));
         }
       });
+      if (testCase.expected === 'fail' && form === 'sha256 digest') {
+        test(`${testCase.id} fails for its own reason (${EXPECTED_FAILURE_CODES[testCase.id]})`, async () => {
+          const result = await runCli(['verify', artifact, '--format', 'json', '--bundle', join(folder, testCase.bundle), '--trusted-root', trustedRootPath(testCase), ...signerFlags(testCase)]);
+          assert.equal(JSON.parse(result.stdout).error.code, EXPECTED_FAILURE_CODES[testCase.id], result.stdout);
+        });
+      }
     }
   }
 });

@@ -60,6 +60,18 @@ describe('real npm provenance through `pkgseal verify`', { skip: realdataSkip, c
     assert.match(result.stderr, /does not match the tarball's package\.json \(sigstore@2\.3\.1\)/);
   });
 
+  test('the unsigned registry wrapper must name the predicateType that was signed', async () => {
+    const sigstore231 = cases.find((candidate) => candidate.id === 'sigstore-2.3.1')!;
+    const document = JSON.parse(readFileSync(join(folder, sigstore231.file), 'utf8')) as { attestations: Array<{ predicateType: string }> };
+    const provenance = document.attestations.find((attestation) => attestation.predicateType.startsWith('https://slsa.dev/provenance/'))!;
+    provenance.predicateType = 'https://slsa.dev/provenance/v0.2';
+    const relabelled = join(mkdtempSync(join(tmpdir(), 'pkgseal-wrapper-')), 'attestations.json');
+    writeFileSync(relabelled, JSON.stringify(document));
+    const result = await runCli(['verify', await fetchTarball('sigstore', '2.3.1'), '--bundle', relabelled, '--cert-identity', sigstore231.expected_provenance_signer.san, '--cert-oidc-issuer', sigstore231.expected_provenance_signer.issuer]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /wrapper predicateType "https:\/\/slsa\.dev\/provenance\/v0\.2" differs from the signed "https:\/\/slsa\.dev\/provenance\/v1"/);
+  });
+
   test('a registry key trusted only for npm:signatures cannot vouch for a publish attestation', async () => {
     const sigstore100 = cases.find((candidate) => candidate.id === 'sigstore-1.0.0')!;
     const allKeys = JSON.parse(readFileSync(join(REALDATA, 'trust/npm-registry-keys.json'), 'utf8')) as { keys: Array<{ keyUsage: string }> };

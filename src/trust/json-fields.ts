@@ -35,9 +35,12 @@ export function readOptionalString(value: unknown, path: string): string | undef
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
-/** Decodes standard (or URL-safe) base64 and rejects anything Buffer.from would silently skip. */
+/**
+ * Decodes standard (or URL-safe) base64 and rejects anything Buffer.from would silently skip.
+ * Line breaks are ignored, as Go's decoder (used by most Sigstore clients) ignores them.
+ */
 export function readBase64(value: unknown, path: string): Buffer<ArrayBuffer> {
-  const text = readString(value, path);
+  const text = readString(value, path).replace(/\r?\n/g, '');
   if (!BASE64.test(text) && !BASE64URL.test(text)) throw new JsonShapeError(path, 'invalid base64');
   return Buffer.from(text, BASE64.test(text) ? "base64" : "base64url") as Buffer<ArrayBuffer>;
 }

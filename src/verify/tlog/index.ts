@@ -1,6 +1,6 @@
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { isWithin, type TrustMaterial, type TrustedLog } from '../../trust/trust.types.js';
-import { fail } from '../errors.js';
+import { fail, VerificationError } from '../errors.js';
 import { verifyTLogBody, type LoggedClaim } from './body.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { computeInclusionRoot } from './merkle.js';
@@ -21,7 +21,12 @@ export function verifyTLogEntry(entry: TransparencyLogEntry, claim: LoggedClaim,
   const logID = Buffer.from(entry.logId?.keyId ?? []);
   const log = trust.tlogs.find((candidate) => candidate.logID.equals(logID));
   if (!log) fail('TLOG_MISSING_ERROR', `tlog entry ${entry.logIndex} comes from a log the trusted root does not name`);
-  verifyTLogBody(entry, claim);
+  try {
+    verifyTLogBody(entry, claim);
+  } catch (error) {
+    if (error instanceof VerificationError) throw new VerificationError(error.code, `tlog entry ${entry.logIndex} does not record this signature: ${error.message}`);
+    throw error;
+  }
   const inclusion: VerifiedLogEntry['inclusion'] = [];
   let integratedTime: Date | undefined;
   if (entry.inclusionPromise) {
