@@ -22,7 +22,7 @@ export function formatText(report: AuditReport): string {
   const lines = report.results.map(({ package: pkg, verdict }) =>
     verdict.outcome === 'pass'
       ? `PASS ${pkg.name}@${pkg.version}: ${verdict.reason}`
-      : `FAIL ${pkg.name}@${pkg.version} (${pkg.path}): ${verdict.reason}. Fix: ${verdict.fix}`,
+      : `FAIL ${pkg.name}@${pkg.version} (${pkg.paths[0]}): ${verdict.reason}. Fix: ${verdict.fix}`,
   );
   const { packages, passed, violations } = summarize(report);
   const warnOnly = report.mode === 'warn' && violations > 0 ? ' (mode: warn, not failing)' : '';
@@ -36,7 +36,7 @@ export function formatJson(report: AuditReport): string {
       policy: report.policy,
       mode: report.mode,
       summary: summarize(report),
-      results: report.results.map(({ package: pkg, verdict }) => ({ name: pkg.name, version: pkg.version, path: pkg.path, ...verdict })),
+      results: report.results.map(({ package: pkg, verdict }) => ({ name: pkg.name, version: pkg.version, path: pkg.paths[0], ...verdict })),
     },
     null,
     2,

@@ -31,12 +31,16 @@ function toTreePackage(path: string, entry: unknown, file: string): TreePackage 
   const name = typeof entry.name === 'string' ? entry.name : path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
   const version = typeof entry.version === 'string' ? entry.version : '';
   const resolved = typeof entry.resolved === 'string' ? entry.resolved : undefined;
-  const unsupportedSource = entry.link === true ? 'link' : resolved && !/^https?:\/\//.test(resolved) ? resolved.split(':')[0] : undefined;
+  const unsupportedSource = entry.link === true ? 'link' : resolved && !/^https?:\/\//.test(resolved) ? 'file' : undefined;
   return {
     name,
     version,
-    path,
+    paths: [path],
+    registry: 'https://registry.npmjs.org/',
+    dev: entry.dev === true,
+    optional: entry.optional === true,
+    peer: entry.peer === true,
     ...(typeof entry.integrity === 'string' ? { integrity: entry.integrity } : {}),
-    ...(unsupportedSource ? { unsupportedSource } : {}),
+    ...(unsupportedSource ? { unsupportedSource: unsupportedSource as 'link' | 'file' } : {}),
   };
 }
