@@ -15,7 +15,7 @@ function run(title, args) {
   return result.status;
 }
 
-const auditExit = run('gate the demo project on its policy', ['audit', '.', '--offline']);
+const auditExit = run('gate the demo project on its policy', ['audit', '.', '--offline', '--verbose']);
 const verifyExit = run('verify one tarball and its signer directly', [
   'verify', 'tarballs/demo-good-lib-1.0.0.tgz',
   '--bundle', 'evidence/@demo/good-lib@1.0.0.sigstore.json',

@@ -26,17 +26,17 @@ function editPolicy(dir: string, edit: (policy: Record<string, unknown>) => void
 
 describe('pkgseal audit on the bundled offline demo', () => {
   test('passes the package signed by the expected workflow and fails the one signed from a fork', async () => {
-    const result = await runCli(['audit', DEMO, '--offline']);
+    const result = await runCli(['audit', DEMO, '--offline', '--verbose']);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stdout, /^PASS @demo\/good-lib@1\.0\.0: signed by https:\/\/github\.com\/demo-org\/good-lib\//m);
     assert.match(result.stdout, /^FAIL @demo\/evil-lib@1\.0\.0 \(node_modules\/@demo\/evil-lib\): signed by https:\/\/github\.com\/attacker\/fork\/.*Fix: /m);
-    assert.match(result.stdout, /^2 packages: 1 passed, 1 violations$/m);
+    assert.match(result.stdout, /^2 packages: 1 passed, 1 violations, 0 exempted, 0 unsupported$/m);
   });
 
   test('--format json reports each package with its outcome', async () => {
     const result = await runCli(['audit', DEMO, '--offline', '--format', 'json']);
     const report = JSON.parse(result.stdout);
-    assert.deepEqual(report.summary, { packages: 2, passed: 1, violations: 1 });
+    assert.deepEqual(report.summary, { packages: 2, passed: 1, violations: 1, exempted: 0, unsupported: 0 });
     assert.deepEqual(report.results.map((r: { name: string; outcome: string }) => [r.name, r.outcome]).sort(), [
       ['@demo/evil-lib', 'violation'],
       ['@demo/good-lib', 'pass'],
@@ -48,7 +48,7 @@ describe('pkgseal audit on the bundled offline demo', () => {
     editPolicy(dir, (policy) => (policy.mode = 'warn'));
     const result = await runCli(['audit', dir, '--offline']);
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /1 violations \(mode: warn, not failing\)/);
+    assert.match(result.stdout, /1 violations, 0 exempted, 0 unsupported \(mode: warn, not failing\)/);
   });
 
   test('evidence swapped for another package\'s fails closed', async () => {
@@ -74,15 +74,15 @@ describe('pkgseal audit on the bundled offline demo', () => {
     editPolicy(dir, (policy) => ((policy.packages as Array<{ match: string }>)[0]!.match = '@other/*'));
     const result = await runCli(['audit', dir, '--offline']);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /no policy entry matches this package\. Fix: add an entry whose "match" covers "@demo\/good-lib"/);
+    assert.match(result.stdout, /no policy entry matches this package and the policy sets no defaults\.require\. Fix: add an entry whose "match" covers "@demo\/good-lib"/);
   });
 });
 
 describe('policy errors exit 2 with one line naming the file', () => {
   for (const [name, edit, pattern] of [
-    ['an unknown key', (policy: Record<string, unknown>) => (policy.surprise = true), /pkgseal\.policy\.json: \/: unknown key "surprise"/],
-    ['a bad require value', (policy: Record<string, unknown>) => ((policy.packages as Array<{ require: string }>)[0]!.require = 'maybe'), /\/packages\/0\/require: must be equal to one of the allowed values/],
-    ['a rule naming an unknown trust entry', (policy: Record<string, unknown>) => ((policy.packages as Array<{ trust: string }>)[0]!.trust = 'nowhere'), /no trust entry named "nowhere"/],
+    ['an unknown key', (policy: Record<string, unknown>) => (policy.surprise = true), /pkgseal\.policy\.json:\d+:\d+: \/: unknown key "surprise"/],
+    ['a bad require value', (policy: Record<string, unknown>) => ((policy.packages as Array<{ require: string }>)[0]!.require = 'maybe'), /pkgseal\.policy\.json:\d+:\d+: \/packages\/0\/require: must be equal to one of the allowed values/],
+    ['a rule naming an unknown trust entry', (policy: Record<string, unknown>) => ((policy.packages as Array<{ trust: string }>)[0]!.trust = 'nowhere'), /pkgseal\.policy\.json:\d+:\d+: \/packages\/0\/trust: no trust entry named "nowhere"/],
   ] as const) {
     test(name, async () => {
       const dir = demoCopy(`policy-${name.replace(/\W+/g, '-')}`);

@@ -1,108 +1,145 @@
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { evaluateSignedRule, findRule, type Verdict } from '../policy/evaluate.js';
+import pLimit from 'p-limit';
+import { expiredExceptions } from '../policy/exceptions.js';
 import { loadPolicy, PolicyError } from '../policy/load-policy.js';
-import type { PackageRule, Policy } from '../policy/policy.types.js';
-import { formatJson, formatText, summarize, type AuditReport } from '../report/audit-report.js';
-import { readDirEvidence } from '../sources/dir-source.js';
-import type { TrustMaterial } from '../trust/trust.types.js';
-import { LockfileError, readNpmLockfile } from '../tree/npm-lockfile.js';
-import type { TreePackage } from '../tree/tree.types.js';
-import { parseSha512Integrity } from '../verify/artifact.js';
-import { VerificationError } from '../verify/errors.js';
-import { classifyEvidence, verifyEvidence } from '../verify/npm-attestations.js';
-import { loadTrust } from './trust-options.js';
+import type { Policy } from '../policy/policy.types.js';
+import { formatJson } from '../report/json-report.js';
+import { createProgress } from '../report/progress.js';
+import type { AuditReport, PackageResult } from '../report/report.types.js';
+import { formatSarif } from '../report/sarif-report.js';
+import { summarize } from '../report/summarize.js';
+import { formatText, shouldUseColor } from '../report/text-report.js';
+import { writeOutput } from '../report/write-output.js';
+import { createHttpFetcher } from '../sources/http-fetcher.js';
+import { registryKeysFromJson } from '../trust/registry-keys.js';
+import { TrustedRootError } from '../trust/trusted-root.js';
+import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
+import { loadTree, TreeError } from '../tree/load-tree.js';
+import { loadNpmConfig } from '../tree/npm-registry-config.js';
+import type { OmitKind } from '../tree/tree.types.js';
+import { auditPackage, type AuditContext } from './audit-package.js';
+import { loadTrust, readJsonFile } from './trust-options.js';
 import { EXIT, UsageError } from './usage-error.js';
+
+const { version: PKGSEAL_VERSION } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 interface AuditFlags {
   policy?: string;
+  installed?: boolean;
+  omit?: OmitKind[];
   offline?: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
+  output?: string;
+  concurrency: string;
+  verbose?: boolean;
 }
 
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('Check every package in a project\'s lockfile against the policy: who must have signed it')
-    .argument('[dir]', 'project folder holding package-lock.json', '.')
+    .description("Gate a project's dependency tree on its policy: every package must be signed by the identities the policy names")
+    .argument('[dir]', 'project folder (package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml)', '.')
     .option('--policy <file>', 'policy file (default: <dir>/pkgseal.policy.json)')
-    .option('--offline', 'no network: evidence only from dir sources')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addHelpText('after', `
+    .option('--installed', 'audit node_modules (after npm ci --ignore-scripts) instead of the lockfile')
+    .addOption(new Option('--omit <kind...>', 'leave out dev, optional or peer dependencies').choices(['dev', 'optional', 'peer']))
+    .option('--offline', 'no network at all: evidence only from dir sources')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--concurrency <n>', 'packages checked at once', '16')
+    .option('--verbose', 'also list the packages that pass')
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ pkgseal audit
-  $ pkgseal audit fixtures/demo --offline --format json
+  $ pkgseal audit                                  # the lockfile in this folder, before npm ci
+  $ pkgseal audit --installed --omit dev           # node_modules, after npm ci --ignore-scripts
+  $ pkgseal audit --format sarif --output pkgseal.sarif
+  $ pkgseal audit fixtures/demo --offline
 
-Exit codes: 0 all packages conform (or mode: warn), 1 violations, 2 usage or configuration error.`)
+Exit codes: 0 every package conforms (or the policy's mode is "warn"), 1 violations, 2 usage or configuration error.`,
+    )
     .action(async (dir: string, flags: AuditFlags) => {
       process.exitCode = await runAudit(dir, flags);
     });
 }
 
 async function runAudit(dir: string, flags: AuditFlags): Promise<number> {
-  const policyFile = flags.policy ?? join(dir, 'pkgseal.policy.json');
-  const policy = await loadPolicy(policyFile).catch(rethrowAsUsage);
-  const packages = await readNpmLockfile(join(dir, 'package-lock.json')).catch(rethrowAsUsage);
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a positive whole number`);
+  const policyFile = resolve(flags.policy ?? `${dir}/pkgseal.policy.json`);
+  const policy = await loadPolicy(policyFile).catch(asUsageError);
+  const npmConfig = await loadNpmConfig(dir);
+  const tree = await loadTree(dir, { installed: flags.installed === true, omit: flags.omit ?? [], registryFor: npmConfig.registryFor }).catch(asUsageError);
+  const context: AuditContext = {
+    policy,
+    trustByName: await loadPolicyTrust(policy),
+    policyRegistryKeys: await loadPolicyRegistryKeys(policy),
+    fetcher: createHttpFetcher({ npmOptions: npmConfig.flat, offline: flags.offline === true }),
+    offline: flags.offline === true,
+    env: process.env,
+    today: new Date(),
+  };
+  const progress = createProgress(process.stderr, process.env, tree.packages.length);
+  const limit = pLimit(concurrency);
+  const results: PackageResult[] = await Promise.all(
+    tree.packages.map((pkg) =>
+      limit(async () => {
+        const result = await auditPackage(pkg, context);
+        progress.tick();
+        return result;
+      }),
+    ),
+  );
+  progress.done();
+  const report: AuditReport = {
+    tool: { name: 'pkgseal', version: PKGSEAL_VERSION },
+    project: tree.root,
+    lockfile: tree.source,
+    policy: policyFile,
+    mode: policy.mode,
+    summary: summarize(results),
+    results,
+    policyProblems: expiredExceptions(policy, context.today),
+    generatedAt: context.today,
+  };
+  await writeOutput(render(report, flags), flags.output).catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
+  const failing = report.summary.violations > 0 || report.policyProblems.length > 0;
+  return failing && policy.mode === 'enforce' ? EXIT.violation : EXIT.ok;
+}
+
+function render(report: AuditReport, flags: AuditFlags): string {
+  if (flags.format === 'json') return formatJson(report);
+  if (flags.format === 'sarif') return formatSarif(report);
+  const color = flags.output === undefined && shouldUseColor(process.stdout, process.env);
+  return formatText(report, { color, verbose: flags.verbose === true });
+}
+
+function asUsageError(error: unknown): never {
+  if (error instanceof PolicyError || error instanceof TreeError) throw new UsageError(error.message);
+  throw error;
+}
+
+async function loadPolicyTrust(policy: Policy): Promise<Map<string, TrustMaterial>> {
   const trustByName = new Map<string, TrustMaterial>();
   for (const entry of policy.trust) {
     trustByName.set(entry.name, await loadTrust(entry.trustedRoot ? { trustedRoot: entry.trustedRoot } : {}));
   }
-  const results = [];
-  for (const pkg of packages) results.push({ package: pkg, verdict: await auditPackage(pkg, policy, trustByName, flags) });
-  const report: AuditReport = { policy: resolve(policyFile), mode: policy.mode, results };
-  process.stdout.write(flags.format === 'json' ? formatJson(report) : formatText(report));
-  return summarize(report).violations > 0 && policy.mode === 'enforce' ? EXIT.violation : EXIT.ok;
+  return trustByName;
 }
 
-function rethrowAsUsage(error: unknown): never {
-  if (error instanceof PolicyError || error instanceof LockfileError) throw new UsageError(error.message);
-  throw error;
-}
-
-async function auditPackage(pkg: TreePackage, policy: Policy, trustByName: Map<string, TrustMaterial>, flags: AuditFlags): Promise<Verdict> {
-  const spec = `${pkg.name}@${pkg.version}`;
-  const rule = findRule(policy, pkg.name, pkg.version);
-  if (!rule) return { outcome: 'violation', reason: 'no policy entry matches this package', fix: `add an entry whose "match" covers "${pkg.name}" to ${policy.file}` };
-  if (rule.require === 'none') return { outcome: 'pass', reason: `policy entry "${rule.match}" requires nothing` };
-  if (pkg.unsupportedSource) return { outcome: 'violation', reason: `unsupported source (${pkg.unsupportedSource})`, fix: `set require "none" for "${pkg.name}" if this is intended` };
-  if (rule.require === 'registry-signature') {
-    return { outcome: 'violation', reason: 'registry signatures are not checked by this version yet', fix: 'require "signed" or "provenance" for this entry' };
-  }
-  const sha512 = pkg.integrity ? parseSha512Integrity(pkg.integrity) : undefined;
-  if (!sha512) return { outcome: 'violation', reason: 'the lockfile has no sha512 integrity for it', fix: 'regenerate the lockfile with npm 7 or newer' };
-  return verifySigned(pkg, spec, sha512, rule, policy, trustByName, flags);
-}
-
-async function verifySigned(
-  pkg: TreePackage,
-  spec: string,
-  sha512: Buffer,
-  rule: PackageRule,
-  policy: Policy,
-  trustByName: Map<string, TrustMaterial>,
-  flags: AuditFlags,
-): Promise<Verdict> {
-  const trust = trustByName.get(rule.trust ?? policy.trust[0]!.name)!;
-  const tried: string[] = [];
-  for (const source of policy.sources) {
-    if (source.kind !== 'dir') {
-      tried.push(flags.offline ? `${source.kind} (skipped: --offline)` : `${source.kind} (not supported by this version yet)`);
-      continue;
-    }
-    const found = await readDirEvidence(source.dir, pkg.name, pkg.version);
-    if (!found) {
-      tried.push(`dir ${source.dir} (nothing for ${spec})`);
-      continue;
-    }
+async function loadPolicyRegistryKeys(policy: Policy): Promise<Map<string, TrustedPublicKey[]>> {
+  const keysByRegistry = new Map<string, TrustedPublicKey[]>();
+  for (const entry of policy.registryKeys) {
+    const document = await readJsonFile(entry.keysFile, `registry keys for ${entry.registry}`);
     try {
-      const attestations = verifyEvidence(classifyEvidence(JSON.parse(found.text)), {
-        trust,
-        npmPackage: { name: pkg.name, version: pkg.version, sha512 },
-      });
-      return evaluateSignedRule(rule, spec, attestations);
+      keysByRegistry.set(entry.registry, registryKeysFromJson(document, entry.keysFile));
     } catch (error) {
-      const reason = error instanceof VerificationError ? error.message : error instanceof SyntaxError ? 'evidence is not valid JSON' : String(error);
-      return { outcome: 'violation', reason: `evidence ${found.location} does not verify: ${reason}`, fix: `re-sign ${spec} or remove the bad evidence` };
+      if (error instanceof TrustedRootError) throw new UsageError(`${policy.file}: ${error.message}`);
+      throw error;
     }
   }
-  return { outcome: 'violation', reason: `no evidence found (tried: ${tried.join(', ') || 'no sources'})`, fix: `publish ${spec} with pkgseal, or add its bundle to a dir source` };
+  return keysByRegistry;
 }

@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit-command.js';
+import { initCommand } from './init-command.js';
+import { observeTreeSigners } from './observe-tree.js';
+import { policyCommand } from './policy-command.js';
 import { verifyCommand } from './verify-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -11,11 +14,16 @@ export function buildProgram(): Command {
   const program = new Command('pkgseal')
     .description('Prove that every npm/pnpm dependency comes from the people and pipelines it should')
     .version(version, '-v, --version', 'print the pkgseal version')
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ outputError: () => undefined });
-  for (const command of [verifyCommand(), auditCommand()]) program.addCommand(command.exitOverride().configureOutput({ outputError: () => undefined }));
+    .showSuggestionAfterError();
+  for (const command of [verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: observeTreeSigners })]) program.addCommand(command);
+  failWithExitCodes(program);
   return program;
+}
+
+/** Commander errors become exceptions (exit 2 in main), printed by us as one line. */
+function failWithExitCodes(command: Command): void {
+  command.exitOverride().configureOutput({ outputError: () => undefined });
+  for (const subcommand of command.commands) failWithExitCodes(subcommand);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,17 @@ export function findRule(policy: Policy, name: string, version: string): Package
   );
 }
 
+/**
+ * The rule for name@version: the first matching entry, else one built from `defaults` (match
+ * `(defaults)`) when `defaults.require` is set; undefined means no rule applies, a violation.
+ */
+export function effectiveRule(policy: Policy, name: string, version: string): PackageRule | undefined {
+  const rule = findRule(policy, name, version);
+  if (rule) return rule.identities.length > 0 ? rule : { ...rule, identities: policy.defaults.identities };
+  const { require, noDowngrade, identities } = policy.defaults;
+  return require === undefined ? undefined : { match: '(defaults)', require, identities, noDowngrade, pointer: '/defaults' };
+}
+
 /** Applies a rule to verified evidence. Pure: the caller has already verified every bundle. */
 export function evaluateSignedRule(rule: PackageRule, spec: string, attestations: VerifiedAttestation[]): Verdict {
   const candidates = attestations.filter(
@@ -28,6 +39,9 @@ export function evaluateSignedRule(rule: PackageRule, spec: string, attestations
       reason: rule.require === 'provenance' ? 'no SLSA provenance signed by a Fulcio certificate' : 'no bundle signed by a Fulcio certificate',
       fix: `publish ${spec} with pkgseal sign or npm --provenance`,
     };
+  }
+  if (rule.identities.length === 0) {
+    return { outcome: 'violation', reason: `the policy entry "${rule.match}" names no identities`, fix: `add the expected signers to the identities of "${rule.match}" or to defaults.identities` };
   }
   const reasons: string[] = [];
   for (const attestation of candidates) {

@@ -25,6 +25,11 @@ export interface TreePackage {
   dev: boolean;
   optional: boolean;
   peer: boolean;
+  /**
+   * Needed only by dev dependencies and by optional ones, neither alone (Arborist's `devOptional`
+   * without `dev` or `optional`): npm omits it only when both are omitted.
+   */
+  devOptional?: boolean;
   unsupportedSource?: UnsupportedSource;
   location?: SourceLocation;
 }

@@ -17,7 +17,8 @@ export type VerificationErrorCode =
   | 'SUBJECT_MISMATCH'
   | 'ARTIFACT_MISMATCH'
   | 'IDENTITY_MISMATCH'
-  | 'ATTESTATION_ERROR';
+  | 'ATTESTATION_ERROR'
+  | 'REGISTRY_SIGNATURE_ERROR';
 
 export class VerificationError extends Error {
   readonly code: VerificationErrorCode;

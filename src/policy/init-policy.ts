@@ -1,0 +1,92 @@
+import type { IdentityDocument, PackageRuleDocument, PolicyDocument } from './policy.types.js';
+
+/** A signer seen on a package's provenance now, recorded as the expectation from here on. */
+export interface ObservedSigner {
+  name: string;
+  issuer: string;
+  /** Certificate SAN, e.g. `https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.2.3`. */
+  subject: string;
+  repository?: string;
+  workflow?: string;
+}
+
+export const POLICY_FILE_NAME = 'pkgseal.policy.json';
+
+const EXAMPLE_ENTRY =
+  '{"match": "@your-scope/*", "require": "provenance", "identities": [{"issuer": "https://token.actions.githubusercontent.com", "repository": "https://github.com/your-org/your-repo", "workflow": ".github/workflows/release.yml"}]}';
+
+/** The policy `pkgseal init` writes: reports without failing until the team switches to enforce. */
+export function starterPolicy(): PolicyDocument {
+  return {
+    $schema: './node_modules/pkgseal/policy.schema.json',
+    $comment: [
+      'pkgseal policy: who must have signed each dependency.',
+      'mode "warn" reports problems without failing; set "enforce" once `pkgseal audit` is clean.',
+      'sources: where signatures are looked for, in order ("registry": the registry\'s own attestations and signatures; also {"dir": "./evidence"} or {"url": "https://host/{name}/{version}.sigstore.json"}).',
+      `packages: the first entry whose "match" (a name glob) and optional "versions" (a semver range) fit applies, e.g. ${EXAMPLE_ENTRY}.`,
+      'exceptions: {"package": "left-pad@1.3.0", "reason": "vendored, reviewed", "expires": "2027-03-01"}; expired exceptions fail the run.',
+    ].join(' '),
+    version: 1,
+    mode: 'warn',
+    trust: [{ $comment: 'Sigstore public-good, embedded in pkgseal: no network needed to trust it.', name: 'public-good' }],
+    sources: ['registry'],
+    defaults: {
+      $comment:
+        'Packages no entry matches: the npm registry must have signed them, and a version must not lack evidence an earlier version of the same major line had (noDowngrade).',
+      require: 'registry-signature',
+      noDowngrade: true,
+    },
+    packages: [],
+    exceptions: [],
+  };
+}
+
+/**
+ * Trust on first use: one `provenance` entry per package observed with a signer, pinned to its
+ * issuer, repository and workflow, at any branch or tag of the kind observed; everything else
+ * falls to `defaults` (registry-signature). Warn mode, so the first run teaches, not blocks.
+ */
+export function policyFromObservations(observations: ObservedSigner[]): PolicyDocument {
+  const identitiesByName = new Map<string, IdentityDocument[]>();
+  for (const observation of observations) {
+    const identities = identitiesByName.get(observation.name) ?? [];
+    const identity = observedIdentity(observation);
+    if (!identities.some((known) => JSON.stringify(known) === JSON.stringify(identity))) identities.push(identity);
+    identitiesByName.set(observation.name, identities);
+  }
+  const packages = [...identitiesByName.keys()]
+    .sort()
+    .map((name): PackageRuleDocument => ({ match: name, require: 'provenance', identities: identitiesByName.get(name)! }));
+  const starter = starterPolicy();
+  return {
+    ...starter,
+    $comment: `${starter.$comment} The packages entries were recorded from the signers observed when this file was written (trust on first use): review them before switching to enforce.`,
+    packages,
+  };
+}
+
+/** `https://…/release.yml@refs/tags/v1.2.3` → `https://…/release.yml@refs/tags/*` (any tag, same workflow). */
+const REF_IN_SUBJECT = /^(https:\/\/[^@]+@refs\/(?:heads|tags)\/).+$/;
+
+function observedIdentity(observation: ObservedSigner): IdentityDocument {
+  const refPrefix = REF_IN_SUBJECT.exec(observation.subject)?.[1];
+  const literal = refPrefix ?? observation.subject;
+  // Our globs have no escapes: a literal * or ? (never seen in a Fulcio SAN) falls back to an escaped regexp.
+  const subject: Pick<IdentityDocument, 'subject' | 'subjectRegExp'> = /[*?]/.test(literal)
+    ? { subjectRegExp: escapeRegExp(literal) + (refPrefix ? '[^/]*' : '') }
+    : { subject: refPrefix ? `${refPrefix}*` : observation.subject };
+  return {
+    issuer: observation.issuer,
+    ...subject,
+    ...(observation.repository ? { repository: observation.repository } : {}),
+    ...(observation.workflow ? { workflow: observation.workflow } : {}),
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+export function renderPolicy(document: PolicyDocument): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

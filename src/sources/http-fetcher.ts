@@ -1,0 +1,207 @@
+import npmFetch from 'npm-registry-fetch';
+import pLimit from 'p-limit';
+import { packumentUrl, toPackument, withTrailingSlash } from './packument.js';
+import { SourceError, type EvidenceFetcher, type Packument } from './source.types.js';
+
+export interface HttpFetcherOptions {
+  /**
+   * npm configuration as npm-registry-fetch reads it, i.e. `@npmcli/config`'s `flat` options:
+   * `registry`, `@scope:registry`, `//host/:_authToken`, `ca`, `proxy`, `strictSSL`... npm-registry-fetch
+   * sends a token only to the host it is configured for.
+   */
+  npmOptions?: Record<string, unknown>;
+  /** Requests in flight at once, shared by every call of this fetcher (default 16). */
+  concurrency?: number;
+  /** Per attempt, including reading the body (default 30 000). */
+  timeoutMs?: number;
+  /** Further attempts after a timeout, reset, 408, 429 or 5xx (default 2). */
+  retries?: number;
+  /** First backoff delay, doubled per attempt (default 500). */
+  retryDelayMs?: number;
+  /** Longest `Retry-After` honoured; a longer one fails at once (default 60 000). */
+  maxRetryAfterMs?: number;
+  /** Every call fails with `offline: … needs the network`, before any socket is opened. */
+  offline?: boolean;
+}
+
+/** What one attempt came to. */
+type Attempt =
+  | { kind: 'body'; text: string }
+  | { kind: 'not-found' }
+  | { kind: 'failed'; reason: string; retriable: boolean; retryAfterMs?: number };
+
+interface RequestOptions {
+  /** What needs the network, for the offline message. */
+  what: string;
+  accept: string;
+  bearerToken?: string;
+  registry?: string;
+  spec?: string;
+}
+
+/**
+ * The audit's network access, on npm-registry-fetch so `.npmrc` settings apply. Every failure is a
+ * SourceError with one line naming the URL (without query or credentials) and the cause; no
+ * message ever carries a token. Packuments are fetched once per registry and name per fetcher.
+ */
+export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFetcher {
+  const settings = {
+    concurrency: options.concurrency ?? 16,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? 2,
+    retryDelayMs: options.retryDelayMs ?? 500,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+  };
+  const limit = pLimit(settings.concurrency);
+  const packuments = new Map<string, Promise<Packument>>();
+
+  async function request(url: string, requestOptions: RequestOptions): Promise<string | undefined> {
+    if (options.offline) throw new SourceError(`offline: ${requestOptions.what} needs the network`);
+    const shown = displayUrl(url);
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await limit(() => attemptOnce(url, requestOptions));
+      if (outcome.kind === 'body') return outcome.text;
+      if (outcome.kind === 'not-found') return undefined;
+      const attempts = attempt > 1 ? ` after ${attempt} attempts` : '';
+      if (!outcome.retriable || attempt > settings.retries) throw new SourceError(`GET ${shown}: ${outcome.reason}${attempts}`);
+      const delayMs = outcome.retryAfterMs ?? backoff(settings.retryDelayMs, attempt);
+      if (delayMs > settings.maxRetryAfterMs) {
+        throw new SourceError(`GET ${shown}: ${outcome.reason}${attempts}, and Retry-After ${Math.ceil(delayMs / 1000)} s is longer than the ${settings.maxRetryAfterMs / 1000} s allowed`);
+      }
+      await sleep(delayMs);
+    }
+  }
+
+  async function attemptOnce(url: string, requestOptions: RequestOptions): Promise<Attempt> {
+    const signal = AbortSignal.timeout(settings.timeoutMs);
+    try {
+      const response = await npmFetch(url, {
+        ...options.npmOptions,
+        ...(requestOptions.registry ? { registry: requestOptions.registry } : {}),
+        ...(requestOptions.spec ? { spec: requestOptions.spec } : {}),
+        // A token the caller names is the only credential for that request.
+        ...(requestOptions.bearerToken ? { forceAuth: { token: requestOptions.bearerToken } } : {}),
+        headers: { accept: requestOptions.accept },
+        // We retry ourselves, to honour Retry-After and to count attempts in the message.
+        retry: { retries: 0 },
+        timeout: settings.timeoutMs,
+        maxSockets: typeof options.npmOptions?.maxSockets === 'number' ? options.npmOptions.maxSockets : settings.concurrency,
+        cache: undefined,
+        offline: false,
+        preferOffline: false,
+        preferOnline: false,
+        signal,
+      } as npmFetch.Options);
+      return { kind: 'body', text: await response.text() };
+    } catch (error) {
+      return classifyFailure(error, signal.aborted, settings.timeoutMs);
+    }
+  }
+
+  async function loadPackument(name: string, registry: string): Promise<Packument> {
+    const url = packumentUrl(registry, name);
+    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, spec: name });
+    if (text === undefined) throw new SourceError(`registry ${displayUrl(registry)} has no package ${name} (GET ${displayUrl(url)}: HTTP 404)`);
+    return toPackument(parseJson(text, url), name);
+  }
+
+  return {
+    packument(name, registry) {
+      const key = `${withTrailingSlash(registry)}${name}`;
+      let packument = packuments.get(key);
+      if (!packument) {
+        packument = loadPackument(name, withTrailingSlash(registry));
+        packuments.set(key, packument);
+      }
+      return packument;
+    },
+    async getJson(url, getOptions) {
+      assertHttpUrl(url);
+      const text = await request(url, { what: `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken });
+      return text === undefined ? undefined : parseJson(text, url);
+    },
+  };
+}
+
+/** Turns what npm-registry-fetch threw into a one-line reason, never echoing its message (it has URLs). */
+function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): Attempt {
+  if (timedOut) return { kind: 'failed', reason: `no complete response within ${timeoutMs} ms`, retriable: true };
+  const failure = error as { statusCode?: unknown; headers?: unknown; code?: unknown; message?: unknown };
+  if (typeof failure.statusCode === 'number') {
+    const status = failure.statusCode;
+    if (status === 404) return { kind: 'not-found' };
+    const retriable = status === 408 || status === 429 || status >= 500;
+    const retryAfterMs = status === 429 || status === 503 ? retryAfter(failure.headers) : undefined;
+    return { kind: 'failed', reason: `HTTP ${status}${status === 401 || status === 403 ? ' (check the token for this host)' : ''}`, retriable, retryAfterMs };
+  }
+  const code = typeof failure.code === 'string' ? failure.code : undefined;
+  const message = typeof failure.message === 'string' ? failure.message : '';
+  if (message.startsWith('Invalid response body')) return { kind: 'failed', reason: 'response body truncated (connection closed early)', retriable: true };
+  if (code && code in NETWORK_REASONS) {
+    const known = NETWORK_REASONS[code as keyof typeof NETWORK_REASONS];
+    return { kind: 'failed', reason: known.reason, retriable: known.retriable };
+  }
+  return { kind: 'failed', reason: `request failed (${code ?? (error instanceof Error ? error.name : 'unknown error')})`, retriable: false };
+}
+
+const NETWORK_REASONS = {
+  ECONNRESET: { reason: 'connection reset', retriable: true },
+  ECONNREFUSED: { reason: 'connection refused', retriable: true },
+  ETIMEDOUT: { reason: 'connection timed out', retriable: true },
+  EPIPE: { reason: 'connection closed', retriable: true },
+  ENOTFOUND: { reason: 'host not found', retriable: false },
+  EAI_AGAIN: { reason: 'host name lookup failed', retriable: true },
+  EMAXREDIRECT: { reason: 'too many redirects', retriable: false },
+  EINVALIDREDIRECT: { reason: 'redirect without a location', retriable: false },
+} as const satisfies Record<string, { reason: string; retriable: boolean }>;
+
+/** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
+function retryAfter(headers: unknown): number | undefined {
+  const raw = (headers as Record<string, unknown> | undefined)?.['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function backoff(baseMs: number, attempt: number): number {
+  return baseMs * 2 ** (attempt - 1) * (1 + Math.random() / 4);
+}
+
+function parseJson(text: string, url: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SourceError(`GET ${displayUrl(url)}: response is not valid JSON`);
+  }
+}
+
+/** npm-registry-fetch would resolve anything else against the registry. */
+function assertHttpUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') throw new SourceError(`GET ${displayUrl(url)}: not an http(s) URL`);
+}
+
+/** A URL as it may appear in messages: no query, fragment, user name or password. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
