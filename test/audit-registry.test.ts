@@ -175,3 +175,74 @@ describe('real npm registry signatures through `pkgseal audit` against a registr
   }
   void REALDATA;
 });
+
+describe('noDowngrade and exceptions against a registry on 127.0.0.1', () => {
+  let registry: StaticRegistry;
+  const attested = (version: string) => ({
+    name: 'lib',
+    version,
+    dist: { integrity: integrityOf(Buffer.from(version)), attestations: { url: `https://example.invalid/${version}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } },
+  });
+  const bare = (version: string) => ({ name: 'lib', version, dist: { integrity: integrityOf(Buffer.from(version)) } });
+
+  before(async () => {
+    registry = await startStaticRegistry({
+      packuments: {
+        lib: {
+          name: 'lib',
+          versions: { '1.0.0': attested('1.0.0'), '1.1.0': bare('1.1.0'), '2.0.0': bare('2.0.0'), '0.3.0': attested('0.3.0'), '0.4.0': bare('0.4.0') },
+          time: { '1.0.0': '2024-01-01T00:00:00Z', '1.1.0': '2024-02-01T00:00:00Z', '2.0.0': '2024-03-01T00:00:00Z', '0.3.0': '2023-01-01T00:00:00Z', '0.4.0': '2023-02-01T00:00:00Z' },
+        },
+      },
+    });
+  });
+  after(async () => registry?.close());
+
+  async function auditVersion(id: string, version: string, policy: object) {
+    const dir = consumer(id, registry.url, [{ name: 'lib', version, integrity: integrityOf(Buffer.from(version)) }], policy);
+    const { code, results, raw } = await auditJson(dir);
+    return { code, result: results.get(`lib@${version}`)!, raw };
+  }
+
+  const noDowngradePolicy = { version: 1, sources: ['registry'], defaults: { require: 'none', noDowngrade: true } };
+
+  test('a version without the provenance an earlier version of its major line had is a violation', async () => {
+    const { code, result, raw } = await auditVersion('downgrade', '1.1.0', noDowngradePolicy);
+    assert.equal(code, 1, raw);
+    assert.equal(result.outcome, 'violation');
+    assert.match(result.reason, /1\.1\.0 has no provenance, but 1\.0\.0 of the same major line had/);
+  });
+
+  test('a new major line without provenance is not a downgrade', async () => {
+    const { code, result, raw } = await auditVersion('new-major', '2.0.0', noDowngradePolicy);
+    assert.equal(code, 0, raw);
+    assert.equal(result.outcome, 'pass');
+  });
+
+  test('for 0.x the minor is the line', async () => {
+    const { result } = await auditVersion('zero-minor', '0.4.0', noDowngradePolicy);
+    assert.equal(result.outcome, 'pass');
+  });
+
+  test('without noDowngrade the same version passes', async () => {
+    const { code, result } = await auditVersion('no-rule', '1.1.0', { ...noDowngradePolicy, defaults: { require: 'none', noDowngrade: false } });
+    assert.equal(code, 0);
+    assert.equal(result.outcome, 'pass');
+  });
+
+  test('an exception exempts the package until it expires', async () => {
+    const exempt = { ...noDowngradePolicy, exceptions: [{ package: 'lib@1.1.0', reason: 'reviewed by security', expires: '2999-01-01' }] };
+    const { code, result } = await auditVersion('exempt', '1.1.0', exempt);
+    assert.equal(code, 0);
+    assert.equal(result.outcome, 'exempted');
+    assert.match(result.reason, /reviewed by security/);
+  });
+
+  test('an expired exception no longer applies and fails the run itself', async () => {
+    const expired = { ...noDowngradePolicy, defaults: { require: 'none' }, exceptions: [{ package: 'lib', reason: 'temporary', expires: '2020-01-01' }] };
+    const dir = consumer('expired-exception', registry.url, [{ name: 'lib', version: '2.0.0', integrity: integrityOf(Buffer.from('2.0.0')) }], expired);
+    const text = await runCli(['audit', dir]);
+    assert.equal(text.code, 1, text.stdout + text.stderr);
+    assert.match(text.stdout, /^policy: .*exception for lib expired on 2020-01-01/m);
+  });
+});

@@ -58,12 +58,16 @@ async function decide(pkg: TreePackage, rule: PackageRule | undefined, context: 
     if (rule.require === 'none') return { outcome: 'unsupported', reason, ruleId: 'pkgseal/unsupported-source' };
     return violation('pkgseal/unsupported-source', `${reason}, but the policy entry "${rule.match}" requires ${rule.require}`, `add an exception for ${spec} or an entry with require "none" for it`);
   }
+  const verdict = await checkRequirement(pkg, rule, context);
+  if (verdict.outcome !== 'pass' || !rule.noDowngrade) return verdict;
+  return (await checkNoDowngrade(pkg, context)) ?? verdict;
+}
+
+async function checkRequirement(pkg: TreePackage, rule: PackageRule, context: AuditContext): Promise<Finding> {
   if (rule.require === 'none') return { outcome: 'pass', reason: `policy entry "${rule.match}" requires nothing` };
   const sha512 = pkg.integrity ? parseSha512Integrity(pkg.integrity) : undefined;
   if (!sha512) return violation('pkgseal/verification-failed', 'the lockfile records no sha512 integrity for it', 'regenerate the lockfile with npm 7 or newer');
-  const verdict = rule.require === 'registry-signature' ? await checkRegistrySignature(pkg, context) : await checkSigned(pkg, sha512, rule, context);
-  if (verdict.outcome !== 'pass' || !rule.noDowngrade) return verdict;
-  return (await checkNoDowngrade(pkg, context)) ?? verdict;
+  return rule.require === 'registry-signature' ? checkRegistrySignature(pkg, context) : checkSigned(pkg, sha512, rule, context);
 }
 
 async function checkRegistrySignature(pkg: TreePackage, context: AuditContext): Promise<Finding> {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../report/write-output.js';
 import { Command } from 'commander';
-import writeFileAtomic from 'write-file-atomic';
 import { POLICY_FILE_NAME, policyFromObservations, renderPolicy, starterPolicy, type ObservedSigner } from '../policy/init-policy.js';
 import { checkPolicyText, formatProblem } from '../policy/load-policy.js';
 import type { PolicyDocument } from '../policy/policy.types.js';
@@ -10,7 +10,7 @@ import { EXIT, UsageError } from './usage-error.js';
 export interface InitDependencies {
   /** Reads the project's tree and returns the signers seen now; enables `--from-tree`. */
   observe?: (dir: string) => Promise<ObservedSigner[]>;
-  /** Replaces the file whole or not at all; default: write-file-atomic (temporary file, fsync, rename). */
+  /** Replaces the file whole or not at all; default: writeFileAtomically (temporary file, fsync, rename). */
   writeFile?: (file: string, text: string) => Promise<void>;
 }
 
@@ -45,7 +45,7 @@ async function runInit(dir: string, flags: InitFlags, dependencies: InitDependen
   const document = await documentFor(dir, flags, dependencies);
   const text = renderPolicy(document);
   assertValid(text, file);
-  const write = dependencies.writeFile ?? ((target: string, content: string) => writeFileAtomic(target, content, { encoding: 'utf8' }));
+  const write = dependencies.writeFile ?? writeFileAtomically;
   await write(file, text).catch((error: unknown) => {
     throw new UsageError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed`);
   });

@@ -28,6 +28,11 @@ export async function writeOutput(text: string, file: string | undefined): Promi
     await new Promise<void>((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
     return;
   }
+  await writeFileAtomically(file, text);
+}
+
+/** Replaces `file` with `text` whole or not at all (reports, policies written by `init`). */
+export async function writeFileAtomically(file: string, text: string): Promise<void> {
   // Through a symlink to its target, as editors do, so the link is kept.
   const target = await realpath(file).catch(() => file);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
