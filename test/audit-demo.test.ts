@@ -102,3 +102,33 @@ describe('policy errors exit 2 with one line naming the file', () => {
     assert.match(result.stderr, /pkgseal\.policy\.json: not valid JSON/);
   });
 });
+
+describe('pkgseal audit reads pnpm lockfiles and reports unsupported sources', () => {
+  const PNPM_PROJECT = join(REPO_ROOT, 'fixtures/tree/pnpm-sources');
+
+  function policyFile(name: string, require: string): string {
+    const file = join(scratch, name);
+    writeFileSync(file, JSON.stringify({ version: 1, sources: ['registry'], packages: [{ match: '**', require, ...(require === 'none' ? {} : { identities: [{ issuer: 'https://token.actions.githubusercontent.com', repository: 'acme/lib' }] }) }] }));
+    return file;
+  }
+
+  test('git, file, directory, link, workspace and remote dependencies are "unsupported" where nothing is required', async () => {
+    const result = await runCli(['audit', PNPM_PROJECT, '--offline', '--policy', policyFile('pnpm-none.json', 'none')]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    for (const kind of ['git', 'file', 'directory', 'link', 'workspace', 'remote']) assert.match(result.stdout, new RegExp(`^UNSUPPORTED .*unsupported source \\(${kind}\\)`, 'm'));
+    assert.match(result.stdout, /^13 packages: 6 passed, 0 violations, 0 exempted, 7 unsupported$/m);
+  });
+
+  test('and violations where the rule requires evidence, located in pnpm-lock.yaml for SARIF', async () => {
+    const result = await runCli(['audit', PNPM_PROJECT, '--offline', '--format', 'sarif', '--policy', policyFile('pnpm-signed.json', 'signed')]);
+    assert.equal(result.code, 1, result.stderr);
+    const sarif = JSON.parse(result.stdout);
+    const unsupported = sarif.runs[0].results.filter((r: { ruleId: string }) => r.ruleId === 'pkgseal/unsupported-source');
+    assert.equal(unsupported.length, 7);
+    for (const entry of unsupported) {
+      assert.equal(entry.level, 'error');
+      assert.equal(entry.locations[0].physicalLocation.artifactLocation.uri, 'pnpm-lock.yaml');
+      assert.ok(entry.locations[0].physicalLocation.region.startLine > 1);
+    }
+  });
+});
