@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pLimit from 'p-limit';
 import { expiredExceptions } from '../policy/exceptions.js';
@@ -13,6 +13,7 @@ import { summarize } from '../report/summarize.js';
 import { formatText, shouldUseColor } from '../report/text-report.js';
 import { writeOutput } from '../report/write-output.js';
 import { createHttpFetcher } from '../sources/http-fetcher.js';
+import { cacheSecret, createVerificationCache, defaultCacheDir, NO_CACHE } from '../sources/verification-cache.js';
 import { registryKeysFromJson } from '../trust/registry-keys.js';
 import { TrustedRootError } from '../trust/trusted-root.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
@@ -34,6 +35,8 @@ interface AuditFlags {
   output?: string;
   concurrency: string;
   verbose?: boolean;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 export function auditCommand(): Command {
@@ -48,6 +51,8 @@ export function auditCommand(): Command {
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--concurrency <n>', 'packages checked at once', '16')
     .option('--verbose', 'also list the packages that pass')
+    .option('--no-cache', 'verify every bundle again instead of reusing earlier verifications')
+    .option('--cache-dir <dir>', 'verification cache folder (default: $PKGSEAL_CACHE_DIR or ~/.cache/pkgseal)')
     .addHelpText(
       'after',
       `
@@ -79,6 +84,7 @@ async function runAudit(dir: string, flags: AuditFlags): Promise<number> {
     offline: flags.offline === true,
     env: process.env,
     today: new Date(),
+    cache: flags.cache ? createVerificationCache({ dir: join(flags.cacheDir ?? defaultCacheDir(process.env), 'verify'), secret: await cacheSecret(process.env), version: PKGSEAL_VERSION }) : NO_CACHE,
   };
   const progress = createProgress(process.stderr, process.env, tree.packages.length);
   const limit = pLimit(concurrency);

@@ -5,6 +5,7 @@ import { signerClaims } from '../policy/identity.js';
 import type { PackageRule, Policy } from '../policy/policy.types.js';
 import type { PackageResult, RuleId } from '../report/report.types.js';
 import { findEvidence, MalformedEvidenceError, type EvidenceContext } from '../sources/find-evidence.js';
+import type { VerificationCache } from '../sources/verification-cache.js';
 import { registryKeysFor } from '../sources/registry-keys-source.js';
 import { SourceError, type Packument, type RegistryVersion } from '../sources/source.types.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
@@ -21,6 +22,7 @@ export interface AuditContext extends EvidenceContext {
   /** Registry keys named in the policy, by registry base URL. */
   policyRegistryKeys: ReadonlyMap<string, TrustedPublicKey[]>;
   today: Date;
+  cache: VerificationCache;
 }
 
 type Finding = Pick<PackageResult, 'outcome' | 'reason' | 'fix' | 'ruleId' | 'signer' | 'exception'>;
@@ -105,7 +107,7 @@ async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, 
   const trust = context.trustByName.get(rule.trust ?? context.policy.trust[0]!.name)!;
   let attestations: VerifiedAttestation[];
   try {
-    attestations = verifyEvidence(classifyEvidence(search.found.document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });
+    attestations = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
     return violation('pkgseal/verification-failed', `evidence from ${search.found.location} does not verify: ${error.message}`, `re-sign ${spec}, or remove the bad evidence from ${search.found.source}`);
@@ -115,6 +117,16 @@ async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, 
   if (verdict.outcome === 'pass') return { outcome: 'pass', reason: verdict.reason, ...(signer ? { signer } : {}) };
   const ruleId: RuleId = signer ? 'pkgseal/identity-mismatch' : 'pkgseal/missing-evidence';
   return { outcome: 'violation', reason: verdict.reason, fix: verdict.fix, ruleId, ...(signer ? { signer } : {}) };
+}
+
+/** Verification is pure and keyed by content, so an earlier run's result may stand in for it. */
+async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<VerifiedAttestation[]> {
+  const key = { evidence: document, subject: `${pkg.name}@${pkg.version}:${sha512.toString('hex')}`, trustDigest: trust.digest };
+  const cached = await cache.get(key);
+  if (cached) return cached;
+  const verified = verifyEvidence(classifyEvidence(document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });
+  await cache.put(key, verified);
+  return verified;
 }
 
 function firstCertificateSigner(attestations: VerifiedAttestation[]): PackageResult['signer'] {

@@ -1,0 +1,104 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { json } from '@sigstore/core';
+import { writeFileAtomically } from '../report/write-output.js';
+import type { VerifiedAttestation } from '../verify/npm-attestations.js';
+
+/** What identifies one verification: the evidence, what it must be about, and the trust used. */
+export interface VerificationKey {
+  evidence: unknown;
+  subject: string;
+  trustDigest: string;
+}
+
+export interface VerificationCache {
+  get(key: VerificationKey): Promise<VerifiedAttestation[] | undefined>;
+  put(key: VerificationKey, verified: VerifiedAttestation[]): Promise<void>;
+}
+
+export const NO_CACHE: VerificationCache = { get: async () => undefined, put: async () => undefined };
+
+export interface CacheLocation {
+  /** Where entries live (e.g. ~/.cache/pkgseal/verify). */
+  dir: string;
+  /**
+   * The MAC key entries are authenticated with. It lives outside the cache folder, so a cache
+   * restored from another (possibly hostile) CI run carries entries this key did not make: they
+   * are ignored and the evidence is verified again.
+   */
+  secret: Buffer;
+  /** Part of every key: a new pkgseal version never trusts an older one's results. */
+  version: string;
+}
+
+/**
+ * Successful verifications, keyed by content (evidence digest, subject, trusted-root digest), so a
+ * repeated run only re-applies the policy. Failures are never cached. An entry that is unreadable,
+ * truncated, for another key, or whose MAC does not verify is treated as absent.
+ */
+export function createVerificationCache(location: CacheLocation): VerificationCache {
+  const entryFile = (key: VerificationKey) => {
+    const digest = createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).update('\0').update(json.canonicalize(key.evidence)).digest('hex');
+    return { digest, file: join(location.dir, digest.slice(0, 2), `${digest}.json`) };
+  };
+  const mac = (digest: string, payload: string) => createHmac('sha256', location.secret).update(digest).update('\0').update(payload).digest();
+  return {
+    async get(key) {
+      const { digest, file } = entryFile(key);
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) return undefined;
+      try {
+        const entry = JSON.parse(text) as { digest: string; mac: string; payload: string };
+        const expected = mac(digest, entry.payload);
+        const actual = Buffer.from(entry.mac, 'hex');
+        if (entry.digest !== digest || actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
+        return reviveAttestations(JSON.parse(entry.payload));
+      } catch {
+        return undefined;
+      }
+    },
+    async put(key, verified) {
+      const { digest, file } = entryFile(key);
+      const payload = JSON.stringify(verified.map(withoutPredicate));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFileAtomically(file, JSON.stringify({ digest, mac: mac(digest, payload).toString('hex'), payload })).catch(() => undefined);
+    },
+  };
+}
+
+/** Default location: `$PKGSEAL_CACHE_DIR`, else `$XDG_CACHE_HOME/pkgseal`, else `~/.cache/pkgseal`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  return env.PKGSEAL_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pkgseal');
+}
+
+/**
+ * The cache MAC key: `$PKGSEAL_CACHE_SECRET` (a CI secret, so caches can be shared between runs
+ * of one trusted pipeline), else a random key kept in `$XDG_CONFIG_HOME/pkgseal/cache.key`.
+ */
+export async function cacheSecret(env: NodeJS.ProcessEnv): Promise<Buffer> {
+  if (env.PKGSEAL_CACHE_SECRET) return createHash('sha256').update(env.PKGSEAL_CACHE_SECRET).digest();
+  const file = join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'pkgseal', 'cache.key');
+  const existing = await readFile(file).catch(() => undefined);
+  if (existing && existing.length === 32) return existing;
+  const secret = randomBytes(32);
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** The predicate can be large and no policy reads it; everything else is kept. */
+function withoutPredicate(attestation: VerifiedAttestation): VerifiedAttestation {
+  if (!attestation.statement) return attestation;
+  return { ...attestation, statement: { ...attestation.statement, predicate: undefined } };
+}
+
+function reviveAttestations(payload: unknown): VerifiedAttestation[] {
+  if (!Array.isArray(payload)) throw new Error('cache payload is not a list');
+  return payload.map((attestation: VerifiedAttestation) => ({
+    ...attestation,
+    tlogEntries: attestation.tlogEntries.map((entry) => ({ ...entry, ...(entry.integratedTime ? { integratedTime: new Date(entry.integratedTime) } : {}) })),
+    timestamps: attestation.timestamps.map((timestamp) => ({ ...timestamp, time: new Date(timestamp.time) })),
+  }));
+}

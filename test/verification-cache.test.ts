@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createVerificationCache, type VerificationKey } from '../src/sources/verification-cache.js';
+import type { VerifiedAttestation } from '../src/verify/npm-attestations.js';
+import { runCli } from './support/cli.js';
+import { REPO_ROOT } from './support/realdata.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'pkgseal-cache-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const KEY: VerificationKey = { evidence: { mediaType: 'x', n: 1 }, subject: 'demo@1.0.0:ab', trustDigest: 'root-1' };
+const VERIFIED: VerifiedAttestation[] = [
+  {
+    predicateType: 'https://slsa.dev/provenance/v1',
+    bundleVersion: '0.3',
+    signer: { kind: 'certificate', identity: { subject: 'https://github.com/acme/demo/.github/workflows/release.yml@refs/tags/v1', issuer: 'https://token.actions.githubusercontent.com', claims: {} } },
+    tlogEntries: [],
+    timestamps: [{ source: 'transparency-log', time: new Date('2025-01-01T00:00:00Z') }],
+  },
+];
+
+function cacheAt(name: string, secret = Buffer.alloc(32, 7)) {
+  return createVerificationCache({ dir: join(scratch, name), secret, version: '1.0.0' });
+}
+
+function onlyEntryFile(dir: string): string {
+  const [bucket] = readdirSync(dir);
+  const [file] = readdirSync(join(dir, bucket!));
+  return join(dir, bucket!, file!);
+}
+
+describe('verification cache', () => {
+  test('returns what was stored for the same evidence, subject and trust', async () => {
+    const cache = cacheAt('roundtrip');
+    await cache.put(KEY, VERIFIED);
+    const hit = await cache.get(KEY);
+    assert.deepEqual(hit, VERIFIED);
+  });
+
+  test('misses for other evidence, another subject or another trusted root', async () => {
+    const cache = cacheAt('keys');
+    await cache.put(KEY, VERIFIED);
+    assert.equal(await cache.get({ ...KEY, evidence: { mediaType: 'x', n: 2 } }), undefined);
+    assert.equal(await cache.get({ ...KEY, subject: 'demo@1.0.0:cd' }), undefined);
+    assert.equal(await cache.get({ ...KEY, trustDigest: 'root-2' }), undefined);
+  });
+
+  test('ignores an entry whose payload was edited', async () => {
+    const cache = cacheAt('tampered');
+    await cache.put(KEY, VERIFIED);
+    const file = onlyEntryFile(join(scratch, 'tampered'));
+    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    entry.payload = entry.payload.replace('acme/demo', 'evil/demo');
+    writeFileSync(file, JSON.stringify(entry));
+    assert.equal(await cache.get(KEY), undefined);
+  });
+
+  test('ignores a truncated entry', async () => {
+    const cache = cacheAt('truncated');
+    await cache.put(KEY, VERIFIED);
+    const file = onlyEntryFile(join(scratch, 'truncated'));
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
+    assert.equal(await cache.get(KEY), undefined);
+  });
+
+  test('ignores entries made with another key (a cache restored from another run)', async () => {
+    await cacheAt('foreign', randomBytes(32)).put(KEY, VERIFIED);
+    assert.equal(await cacheAt('foreign', randomBytes(32)).get(KEY), undefined);
+  });
+});
+
+describe('a restored cache cannot make a bad package pass', () => {
+  test('an entry forged by another run for the evil package is ignored, and the audit still fails it', async () => {
+    const project = join(scratch, 'demo');
+    cpSync(join(REPO_ROOT, 'fixtures/demo'), project, { recursive: true });
+    const home = join(scratch, 'attacker-home');
+    const env = { ...process.env, PKGSEAL_CACHE_DIR: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'attacker-config') };
+    // The attacker's run: verify everything, then rewrite the evil entry to carry the good signer.
+    assert.equal((await runCli(['audit', project, '--offline'], { env })).code, 1);
+    const verifyDir = join(home, 'cache', 'verify');
+    for (const bucket of readdirSync(verifyDir)) {
+      for (const name of readdirSync(join(verifyDir, bucket))) {
+        const file = join(verifyDir, bucket, name);
+        const entry = JSON.parse(readFileSync(file, 'utf8'));
+        entry.payload = entry.payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
+        writeFileSync(file, JSON.stringify(entry));
+      }
+    }
+    // The victim's run restores that cache but has its own key.
+    const victim = await runCli(['audit', project, '--offline', '--format', 'json'], { env: { ...env, XDG_CONFIG_HOME: join(home, 'victim-config') } });
+    assert.equal(victim.code, 1, victim.stdout + victim.stderr);
+    const evil = JSON.parse(victim.stdout).results.find((r: { name: string }) => r.name === '@demo/evil-lib');
+    assert.equal(evil.outcome, 'violation');
+    assert.match(evil.reason, /attacker\/fork/);
+  });
+
+  test('entries authenticated with this machine\'s key are reused (which is why the key must stay secret)', async () => {
+    const env = { ...process.env, PKGSEAL_CACHE_DIR: join(scratch, 'reuse-cache'), XDG_CONFIG_HOME: join(scratch, 'reuse-config') };
+    assert.equal((await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline'], { env })).code, 1);
+    // Holding the key, rewrite every entry so the evil package appears to be signed by the good workflow.
+    const secret = readFileSync(join(scratch, 'reuse-config', 'pkgseal', 'cache.key'));
+    const verifyDir = join(scratch, 'reuse-cache', 'verify');
+    for (const bucket of readdirSync(verifyDir)) {
+      for (const name of readdirSync(join(verifyDir, bucket))) {
+        const file = join(verifyDir, bucket, name);
+        const entry = JSON.parse(readFileSync(file, 'utf8'));
+        entry.payload = entry.payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
+        entry.mac = createHmac('sha256', secret).update(entry.digest).update('\0').update(entry.payload).digest('hex');
+        writeFileSync(file, JSON.stringify(entry));
+      }
+    }
+    const second = await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline'], { env });
+    assert.equal(second.code, 0, 'the cached (forged) verification was used instead of verifying again');
+    const uncached = await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline', '--no-cache'], { env });
+    assert.equal(uncached.code, 1, '--no-cache verifies again');
+  });
+});
