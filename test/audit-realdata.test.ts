@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from './support/cli.js';
-import { readRealdataJson, REALDATA, realdataSkip } from './support/realdata.js';
+import { provenanceCases, REALDATA, realdataSkip, type ProvenanceCase } from './support/realdata.js';
 
-interface ProvenanceCase {
-  id: string;
-  expected: 'pass' | 'fail';
-  file: string;
-  package: { name: string; version: string };
-  integrity: string;
-  expected_provenance_signer: { san: string; issuer: string };
-}
 
-const cases = realdataSkip ? [] : readRealdataJson<{ cases: ProvenanceCase[] }>('npm-provenance/cases.json').cases;
+const cases = provenanceCases();
 const scratch = mkdtempSync(join(tmpdir(), 'pkgseal-audit-realdata-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

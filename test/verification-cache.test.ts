@@ -27,6 +27,20 @@ function cacheAt(name: string, secret = Buffer.alloc(32, 7)) {
   return createVerificationCache({ dir: join(scratch, name), secret, version: '1.0.0' });
 }
 
+/** Rewrites every cache entry's payload (as an attacker with write access to the cache would). */
+function rewriteEntries(verifyDir: string, edit: (entry: { digest: string; mac: string; payload: string }) => void): void {
+  for (const bucket of readdirSync(verifyDir)) {
+    for (const name of readdirSync(join(verifyDir, bucket))) {
+      const file = join(verifyDir, bucket, name);
+      const entry = JSON.parse(readFileSync(file, 'utf8'));
+      edit(entry);
+      writeFileSync(file, JSON.stringify(entry));
+    }
+  }
+}
+
+const toGoodSigner = (payload: string) => payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
+
 function onlyEntryFile(dir: string): string {
   const [bucket] = readdirSync(dir);
   const [file] = readdirSync(join(dir, bucket!));
@@ -81,15 +95,9 @@ describe('a restored cache cannot make a bad package pass', () => {
     const env = { ...process.env, PKGSEAL_CACHE_DIR: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'attacker-config') };
     // The attacker's run: verify everything, then rewrite the evil entry to carry the good signer.
     assert.equal((await runCli(['audit', project, '--offline'], { env })).code, 1);
-    const verifyDir = join(home, 'cache', 'verify');
-    for (const bucket of readdirSync(verifyDir)) {
-      for (const name of readdirSync(join(verifyDir, bucket))) {
-        const file = join(verifyDir, bucket, name);
-        const entry = JSON.parse(readFileSync(file, 'utf8'));
-        entry.payload = entry.payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
-        writeFileSync(file, JSON.stringify(entry));
-      }
-    }
+    rewriteEntries(join(home, 'cache', 'verify'), (entry) => {
+      entry.payload = toGoodSigner(entry.payload);
+    });
     // The victim's run restores that cache but has its own key.
     const victim = await runCli(['audit', project, '--offline', '--format', 'json'], { env: { ...env, XDG_CONFIG_HOME: join(home, 'victim-config') } });
     assert.equal(victim.code, 1, victim.stdout + victim.stderr);
@@ -103,16 +111,10 @@ describe('a restored cache cannot make a bad package pass', () => {
     assert.equal((await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline'], { env })).code, 1);
     // Holding the key, rewrite every entry so the evil package appears to be signed by the good workflow.
     const secret = readFileSync(join(scratch, 'reuse-config', 'pkgseal', 'cache.key'));
-    const verifyDir = join(scratch, 'reuse-cache', 'verify');
-    for (const bucket of readdirSync(verifyDir)) {
-      for (const name of readdirSync(join(verifyDir, bucket))) {
-        const file = join(verifyDir, bucket, name);
-        const entry = JSON.parse(readFileSync(file, 'utf8'));
-        entry.payload = entry.payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
-        entry.mac = createHmac('sha256', secret).update(entry.digest).update('\0').update(entry.payload).digest('hex');
-        writeFileSync(file, JSON.stringify(entry));
-      }
-    }
+    rewriteEntries(join(scratch, 'reuse-cache', 'verify'), (entry) => {
+      entry.payload = toGoodSigner(entry.payload);
+      entry.mac = createHmac('sha256', secret).update(entry.digest).update('\0').update(entry.payload).digest('hex');
+    });
     const second = await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline'], { env });
     assert.equal(second.code, 0, 'the cached (forged) verification was used instead of verifying again');
     const uncached = await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline', '--no-cache'], { env });

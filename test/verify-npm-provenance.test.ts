@@ -5,20 +5,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isOneCleanLine, runCli } from './support/cli.js';
 import { fetchTarball } from './support/npm-pack.js';
-import { readRealdataJson, REALDATA, realdataSkip } from './support/realdata.js';
+import { provenanceCases, REALDATA, realdataSkip, type ProvenanceCase } from './support/realdata.js';
 
-interface ProvenanceCase {
-  id: string;
-  expected: 'pass' | 'fail';
-  file: string;
-  package: { name: string; version: string };
-  integrity: string;
-  integrity_provenance: string;
-  expected_provenance_signer: { san: string; issuer: string };
-}
 
 const folder = join(REALDATA, 'npm-provenance');
-const cases = realdataSkip ? [] : readRealdataJson<{ cases: ProvenanceCase[] }>('npm-provenance/cases.json').cases;
+const cases = provenanceCases();
 
 /** The package's .tgz where the registry has it, else its sha512 digest plus --package. */
 async function artifactArguments(testCase: ProvenanceCase): Promise<string[]> {

@@ -16,3 +16,19 @@ if (realdataSkip) process.stdout.write(`# SKIP ${realdataSkip}\n`);
 export function readRealdataJson<T>(relativePath: string): T {
   return JSON.parse(readFileSync(join(REALDATA, relativePath), 'utf8')) as T;
 }
+
+/** One case of npm-provenance/cases.json (see its `semantics`). */
+export interface ProvenanceCase {
+  id: string;
+  expected: 'pass' | 'fail';
+  file: string;
+  package: { name: string; version: string };
+  integrity: string;
+  integrity_provenance: string;
+  expected_provenance_signer: { san: string; issuer: string };
+}
+
+/** The npm-provenance cases, or none when the real data is absent (suites then skip visibly). */
+export function provenanceCases(): ProvenanceCase[] {
+  return realdataSkip ? [] : readRealdataJson<{ cases: ProvenanceCase[] }>('npm-provenance/cases.json').cases;
+}
