@@ -5,6 +5,9 @@ import { auditCommand } from './audit-command.js';
 import { initCommand } from './init-command.js';
 import { observeTreeSigners } from './observe-tree.js';
 import { policyCommand } from './policy-command.js';
+import { publishCommand } from './publish-command.js';
+import { signCommand } from './sign-command.js';
+import { SigningError } from '../sign/sign.types.js';
 import { verifyCommand } from './verify-command.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -15,7 +18,7 @@ export function buildProgram(): Command {
     .description('Prove that every npm/pnpm dependency comes from the people and pipelines it should')
     .version(version, '-v, --version', 'print the pkgseal version')
     .showSuggestionAfterError();
-  for (const command of [verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: observeTreeSigners })]) program.addCommand(command);
+  for (const command of [signCommand(), publishCommand(), verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: observeTreeSigners })]) program.addCommand(command);
   failWithExitCodes(program);
   return program;
 }
@@ -36,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`pkgseal: ${error.message.replace(/^error: /, '')}\n`);
       return EXIT.usage;
     }
+    if (error instanceof SigningError) {
+      process.stderr.write(`pkgseal: ${error.message}\n`);
+      return EXIT.violation;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`pkgseal: ${error.message}\n`);
       return EXIT.usage;
@@ -44,5 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
 }
+
+// `pkgseal … | head` closes our stdout early: that is the reader's choice, not a failure to report.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -15,6 +15,11 @@ export interface PackOptions {
   env?: NodeJS.ProcessEnv;
   /** Longest a pack may take (default 120 000 ms). */
   timeoutMs?: number;
+  /**
+   * Run `prepack`/`prepare` as `npm publish` will (the lifecycle hook packs what is about to be
+   * published). `PKGSEAL_SIGNING=1` in the packing process keeps a hook from signing again.
+   */
+  runScripts?: boolean;
 }
 
 /**
@@ -27,7 +32,15 @@ const PACK_ARGUMENTS = {
   pnpm: ['pack', '--config.ignore-scripts=true'],
 } as const satisfies Record<PackageManager, readonly string[]>;
 
+const PACK_ARGUMENTS_WITH_SCRIPTS = {
+  npm: ['pack', '--json'],
+  pnpm: ['pack'],
+} as const satisfies Record<PackageManager, readonly string[]>;
+
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** Set while pkgseal packs or publishes, so the package's own pkgseal hooks stand aside. */
+export const SIGNING_ENV = 'PKGSEAL_SIGNING';
 
 /** `npm_execpath` of each package manager's own CLI (not npx's, nor another tool's). */
 const EXEC_PATH = {
@@ -73,18 +86,21 @@ export async function packPackage(dir: string, pm: PackageManager, outDir: strin
  * Keeps the first tarball in `outDir`.
  */
 export async function assertDeterministicPack(dir: string, pm: PackageManager, outDir: string, options: PackOptions = {}): Promise<PackedTarball> {
-  const first = await packPackage(dir, pm, outDir, options);
+  // Both packs go to scratch folders: a tarball left in the package folder would be packed the second time.
   const scratch = await mkdtemp(join(tmpdir(), 'pkgseal-repack-'));
   try {
-    const second = await packPackage(dir, pm, scratch, options);
+    const first = await packPackage(dir, pm, join(scratch, 'first'), options);
+    const second = await packPackage(dir, pm, join(scratch, 'second'), options);
     if (!first.sha512.equals(second.sha512)) {
-      await rm(first.file, { force: true });
       throw new SigningError(
         `packing ${dir} twice gave different tarballs (${shortIntegrity(first.integrity)} then ${shortIntegrity(second.integrity)}): ` +
           'the published bytes could not be predicted; use pkgseal publish',
       );
     }
-    return first;
+    await mkdir(outDir, { recursive: true });
+    const file = join(resolve(outDir), basename(first.file));
+    await copyFile(first.file, file);
+    return { ...first, file };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -105,7 +121,7 @@ export async function readTarball(file: string): Promise<PackedTarball> {
 async function packInto(dir: string, pm: PackageManager, outDir: string, options: PackOptions): Promise<string> {
   const [command, ...leading] = options.pmCommand ?? [pm];
   if (!command) throw new SigningError('pmCommand is empty');
-  const args = [...leading, ...PACK_ARGUMENTS[pm], '--pack-destination', outDir];
+  const args = [...leading, ...(options.runScripts ? PACK_ARGUMENTS_WITH_SCRIPTS : PACK_ARGUMENTS)[pm], '--pack-destination', outDir];
   await run(command, args, resolve(dir), options);
   const tarballs = (await readdir(outDir)).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1) {
@@ -115,7 +131,7 @@ async function packInto(dir: string, pm: PackageManager, outDir: string, options
 }
 
 function run(command: string, args: string[], cwd: string, options: PackOptions): Promise<void> {
-  const env = { ...(options.env ?? process.env) };
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), [SIGNING_ENV]: '1' };
   // Inherited from `npm publish --dry-run`, it would make pack write nothing.
   delete env.npm_config_dry_run;
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
