@@ -159,6 +159,11 @@ const publishedByAttacker = once(async (): Promise<Published> => {
   return { name: '@e2e/from-fork', dir, result: await pkgseal(['publish', dir, '--pm', 'npm'], dir, actionsEnv(ATTACKER, attackerToken)) };
 });
 
+/** `pkg:npm/%40scope/name@1.0.0`, the subject npm's own provenance uses. */
+function purl(name: string): string {
+  return `pkg:npm/${name.replace(/^@/, '%40')}@1.0.0`;
+}
+
 /** Asserts a publish succeeded and returns it. */
 async function successful(published: Promise<Published>): Promise<Published> {
   const value = await published;
@@ -209,7 +214,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
         assert.ok(existsSync(bundleFile), `no bundle stored at ${bundleFile}`);
         const statement = readBundleStatement(bundleFile);
         assert.equal(statement.subject.length, 1, JSON.stringify(statement.subject));
-        assert.equal(statement.subject[0]!.name, `pkg:npm/${name}@1.0.0`);
+        assert.equal(statement.subject[0]!.name, purl(name), 'the subject is the package URL npm uses (scope @ encoded as %40)');
         const signedDigest = statement.subject[0]!.digest.sha512;
         assert.equal(signedDigest, integrityToHex(served.integrity), `signed sha512 vs the registry's dist.integrity ${served.integrity}`);
         assert.equal(signedDigest, served.tarballSha512Hex, `signed sha512 vs the sha512 of the bytes served at ${served.tarballURL}`);
@@ -246,10 +251,11 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       const token = await sigstore.mintToken({}, 'dev@example.com');
       const result = await pkgseal(['sign', dir, '--out-dir', out], dir, cleanEnv(scratch, { SIGSTORE_ID_TOKEN: token }));
       assert.equal(result.code, 0, describeRun(result));
-      const line = /^signed @e2e\/signed-locally@1\.0\.0 \((sha512-[A-Za-z0-9+/]+=*)\) by dev@example\.com: (.+)$/.exec(result.stdout.trim());
+      const line = /^signed @e2e\/signed-locally@1\.0\.0 \((sha512-[A-Za-z0-9+/]+=*)\) by dev@example\.com: (\S+)(?: \(stored at (\S+)\))?$/.exec(result.stdout.trim());
       assert.ok(line, `the one-line summary: ${describeRun(result)}`);
       const tarball = join(out, 'e2e-signed-locally-1.0.0.tgz');
       assert.equal(line[2], `${tarball}.sigstore.json`);
+      assert.equal(line[3], storedBundlePath(STORE, '@e2e/signed-locally'), 'the package.json store is used and named');
       assert.ok(existsSync(tarball) && existsSync(`${tarball}.sigstore.json`), `tarball and bundle side by side in ${out}`);
       const statement = readBundleStatement(`${tarball}.sigstore.json`);
       assert.equal(statement.subject[0]!.digest.sha512, sha512Hex(readFileSync(tarball)));
@@ -340,7 +346,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
         signArgs: [] as string[],
         env: noIdentityEnv,
         hookEnv: noIdentityEnv,
-        line: /^no identity available: /,
+        line: /^(pkgseal: )?no identity available: /m,
       },
       {
         what: 'an unreachable Fulcio (127.0.0.1:9)',
@@ -385,14 +391,14 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
     });
 
     test('a non-deterministic pack through the hooks: `npm publish` fails, pointing to `pkgseal publish`, and no bundle is stored', { timeout: TEST_TIMEOUT }, async () => {
-      // Either the prepublishOnly hook sees two different packs (nothing is published), or npm's own
-      // pack differs from the hook's and the postpublish hook refuses to store the bundle: both must
-      // fail the publish, say what to use instead, and leave no evidence vouching for the bytes.
+      // The prepublishOnly hook packs twice, running prepack as npm publish will, sees two digests
+      // and stops the publish before anything reaches the registry.
       const name = '@e2e/hook-nondeterministic';
       const dir = packageDir('hook-nondeterministic', { hooks: true, scripts: { prepack: PREPACK_TIMESTAMP }, extraFiles: ['stamp.json'] });
       const publish = await run('npm', ['publish'], { cwd: dir, env: actionsEnv(ACME, acmeToken) });
       assertCleanFailure(publish, /pkgseal publish/);
       assert.equal(existsSync(storedBundlePath(STORE, name)), false, `no bundle stored for ${name}`);
+      assert.equal(await servedVersion(verdaccio.url, name), undefined, `Verdaccio must not have ${name}@1.0.0`);
     });
 
     test('the postpublish hook (--confirm) fails when the registry serves other bytes than the prepublishOnly hook signed, naming `pkgseal publish`, and stores nothing', { timeout: TEST_TIMEOUT }, async () => {

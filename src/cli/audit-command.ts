@@ -1,30 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import pLimit from 'p-limit';
-import { expiredExceptions } from '../policy/exceptions.js';
 import { loadPolicy, PolicyError } from '../policy/load-policy.js';
-import type { Policy } from '../policy/policy.types.js';
 import { formatJson } from '../report/json-report.js';
 import { createProgress } from '../report/progress.js';
-import type { AuditReport, PackageResult } from '../report/report.types.js';
+import type { AuditReport } from '../report/report.types.js';
 import { formatSarif } from '../report/sarif-report.js';
-import { summarize } from '../report/summarize.js';
 import { formatText, shouldUseColor } from '../report/text-report.js';
 import { writeOutput } from '../report/write-output.js';
-import { createHttpFetcher } from '../sources/http-fetcher.js';
-import { cacheSecret, createVerificationCache, defaultCacheDir, NO_CACHE } from '../sources/verification-cache.js';
-import { registryKeysFromJson } from '../trust/registry-keys.js';
-import { TrustedRootError } from '../trust/trusted-root.js';
-import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
 import { loadTree, TreeError } from '../tree/load-tree.js';
 import { loadNpmConfig } from '../tree/npm-registry-config.js';
 import type { OmitKind } from '../tree/tree.types.js';
-import { auditPackage, type AuditContext } from './audit-package.js';
-import { loadTrust, readJsonFile } from './trust-options.js';
+import { auditDependencyTree, auditFails } from './audit-run.js';
 import { EXIT, UsageError } from './usage-error.js';
 
-const { version: PKGSEAL_VERSION } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 interface AuditFlags {
   policy?: string;
@@ -76,44 +64,19 @@ async function runAudit(dir: string, flags: AuditFlags): Promise<number> {
   const policy = await loadPolicy(policyFile).catch(asUsageError);
   const npmConfig = await loadNpmConfig(dir);
   const tree = await loadTree(dir, { installed: flags.installed === true, omit: flags.omit ?? [], registryFor: npmConfig.registryFor }).catch(asUsageError);
-  const context: AuditContext = {
-    policy,
-    trustByName: await loadPolicyTrust(policy),
-    policyRegistryKeys: await loadPolicyRegistryKeys(policy),
-    fetcher: createHttpFetcher({ npmOptions: npmConfig.flat, offline: flags.offline === true }),
+  const report = await auditDependencyTree(tree, policy, {
+    npmOptions: npmConfig.flat,
     offline: flags.offline === true,
+    concurrency,
+    cache: flags.cache,
+    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
     env: process.env,
-    today: new Date(),
-    cache: flags.cache ? createVerificationCache({ dir: join(flags.cacheDir ?? defaultCacheDir(process.env), 'verify'), secret: await cacheSecret(process.env), version: PKGSEAL_VERSION }) : NO_CACHE,
-  };
-  const progress = createProgress(process.stderr, process.env, tree.packages.length);
-  const limit = pLimit(concurrency);
-  const results: PackageResult[] = await Promise.all(
-    tree.packages.map((pkg) =>
-      limit(async () => {
-        const result = await auditPackage(pkg, context);
-        progress.tick();
-        return result;
-      }),
-    ),
-  );
-  progress.done();
-  const report: AuditReport = {
-    tool: { name: 'pkgseal', version: PKGSEAL_VERSION },
-    project: tree.root,
-    lockfile: tree.source,
-    policy: policyFile,
-    mode: policy.mode,
-    summary: summarize(results),
-    results,
-    policyProblems: expiredExceptions(policy, context.today),
-    generatedAt: context.today,
-  };
+    progress: createProgress(process.stderr, process.env, tree.packages.length),
+  });
   await writeOutput(render(report, flags), flags.output).catch((error: Error) => {
     throw new UsageError(error.message);
   });
-  const failing = report.summary.violations > 0 || report.policyProblems.length > 0;
-  return failing && policy.mode === 'enforce' ? EXIT.violation : EXIT.ok;
+  return auditFails(report) ? EXIT.violation : EXIT.ok;
 }
 
 function render(report: AuditReport, flags: AuditFlags): string {
@@ -128,24 +91,4 @@ function asUsageError(error: unknown): never {
   throw error;
 }
 
-async function loadPolicyTrust(policy: Policy): Promise<Map<string, TrustMaterial>> {
-  const trustByName = new Map<string, TrustMaterial>();
-  for (const entry of policy.trust) {
-    trustByName.set(entry.name, await loadTrust(entry.trustedRoot ? { trustedRoot: entry.trustedRoot } : {}));
-  }
-  return trustByName;
-}
 
-async function loadPolicyRegistryKeys(policy: Policy): Promise<Map<string, TrustedPublicKey[]>> {
-  const keysByRegistry = new Map<string, TrustedPublicKey[]>();
-  for (const entry of policy.registryKeys) {
-    const document = await readJsonFile(entry.keysFile, `registry keys for ${entry.registry}`);
-    try {
-      keysByRegistry.set(entry.registry, registryKeysFromJson(document, entry.keysFile));
-    } catch (error) {
-      if (error instanceof TrustedRootError) throw new UsageError(`${policy.file}: ${error.message}`);
-      throw error;
-    }
-  }
-  return keysByRegistry;
-}

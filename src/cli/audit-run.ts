@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { expiredExceptions } from '../policy/exceptions.js';
+import type { Policy } from '../policy/policy.types.js';
+import type { AuditReport, PackageResult } from '../report/report.types.js';
+import { summarize } from '../report/summarize.js';
+import { createHttpFetcher } from '../sources/http-fetcher.js';
+import { cacheSecret, createVerificationCache, defaultCacheDir, NO_CACHE } from '../sources/verification-cache.js';
+import { registryKeysFromJson } from '../trust/registry-keys.js';
+import { TrustedRootError } from '../trust/trusted-root.js';
+import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
+import type { DependencyTree } from '../tree/tree.types.js';
+import { auditPackage, type AuditContext } from './audit-package.js';
+import { loadTrust, readJsonFile } from './trust-options.js';
+import { UsageError } from './usage-error.js';
+import { readFileSync } from 'node:fs';
+
+const { version: PKGSEAL_VERSION } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface AuditRunOptions {
+  /** npm configuration (`@npmcli/config` flat options) for registry requests. */
+  npmOptions: Record<string, unknown>;
+  offline: boolean;
+  /** Packages checked at once. */
+  concurrency: number;
+  cache: boolean;
+  cacheDir?: string;
+  env: NodeJS.ProcessEnv;
+  progress?: { tick(): void; done(): void };
+}
+
+/**
+ * The audit driver: every package of the tree against the policy, concurrently, each failing closed
+ * on its own. Used by `pkgseal audit` and by the pnpm plugin.
+ */
+export async function auditDependencyTree(tree: DependencyTree, policy: Policy, options: AuditRunOptions): Promise<AuditReport> {
+  const today = new Date();
+  const context: AuditContext = {
+    policy,
+    trustByName: await loadPolicyTrust(policy),
+    policyRegistryKeys: await loadPolicyRegistryKeys(policy),
+    fetcher: createHttpFetcher({ npmOptions: options.npmOptions, offline: options.offline }),
+    offline: options.offline,
+    env: options.env,
+    today,
+    cache: options.cache
+      ? createVerificationCache({ dir: join(options.cacheDir ?? defaultCacheDir(options.env), 'verify'), secret: await cacheSecret(options.env), version: PKGSEAL_VERSION })
+      : NO_CACHE,
+  };
+  const limit = pLimit(options.concurrency);
+  const results: PackageResult[] = await Promise.all(
+    tree.packages.map((pkg) =>
+      limit(async () => {
+        const result = await auditPackage(pkg, context);
+        options.progress?.tick();
+        return result;
+      }),
+    ),
+  );
+  options.progress?.done();
+  return {
+    tool: { name: 'pkgseal', version: PKGSEAL_VERSION },
+    project: tree.root,
+    lockfile: tree.source,
+    policy: policy.file,
+    mode: policy.mode,
+    summary: summarize(results),
+    results,
+    policyProblems: expiredExceptions(policy, today),
+    generatedAt: today,
+  };
+}
+
+/** Whether the gate closes: violations or policy problems, unless the policy only warns. */
+export function auditFails(report: AuditReport): boolean {
+  return (report.summary.violations > 0 || report.policyProblems.length > 0) && report.mode === 'enforce';
+}
+
+async function loadPolicyTrust(policy: Policy): Promise<Map<string, TrustMaterial>> {
+  const trustByName = new Map<string, TrustMaterial>();
+  for (const entry of policy.trust) {
+    trustByName.set(entry.name, await loadTrust(entry.trustedRoot ? { trustedRoot: entry.trustedRoot } : {}));
+  }
+  return trustByName;
+}
+
+async function loadPolicyRegistryKeys(policy: Policy): Promise<Map<string, TrustedPublicKey[]>> {
+  const keysByRegistry = new Map<string, TrustedPublicKey[]>();
+  for (const entry of policy.registryKeys) {
+    const document = await readJsonFile(entry.keysFile, `registry keys for ${entry.registry}`);
+    try {
+      keysByRegistry.set(entry.registry, registryKeysFromJson(document, entry.keysFile));
+    } catch (error) {
+      if (error instanceof TrustedRootError) throw new UsageError(`${policy.file}: ${error.message}`);
+      throw error;
+    }
+  }
+  return keysByRegistry;
+}
