@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { isOneCleanLine, runCli } from './support/cli.js';
 import { startLocalSigstore, type LocalSigstore } from './support/local-sigstore.js';
 import {
@@ -181,8 +181,14 @@ async function auditConsumer(name: string, policy: object = e2ePolicy(sigstore.t
   return { ...parseAudit(result.code, result.stdout, result.stderr), dir };
 }
 
+/** The lines pkgseal printed amid a package manager's output. */
+function pkgsealLines(result: ProcessResult): string {
+  return `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^pkgseal|no identity/.test(line)).join(' | ');
+}
+
 /** The npm/pnpm/pkgseal output lines without a stack trace, and the one pkgseal printed matching `pattern`. */
-function assertCleanFailure(result: ProcessResult, pattern: RegExp): void {
+function assertCleanFailure(t: TestContext, result: ProcessResult, pattern: RegExp): void {
+  t.diagnostic(`pkgseal said: ${pkgsealLines(result)}`);
   assert.notEqual(result.code, 0, `expected a failure: ${describeRun(result)}`);
   const output = `${result.stdout}\n${result.stderr}`;
   assert.ok(!/^\s+at /m.test(output), `no stack trace: ${describeRun(result)}`);
@@ -190,7 +196,8 @@ function assertCleanFailure(result: ProcessResult, pattern: RegExp): void {
 }
 
 /** `pkgseal sign` itself failed with exit 1 and exactly one line on stderr matching `pattern`, and wrote no bundle. */
-function assertOneLineSigningFailure(result: ProcessResult, pattern: RegExp, name: string, outDir: string): void {
+function assertOneLineSigningFailure(t: TestContext, result: ProcessResult, pattern: RegExp, name: string, outDir: string): void {
+  t.diagnostic(`stderr: ${result.stderr.trim()}`);
   assert.equal(result.code, 1, describeRun(result));
   assert.ok(isOneCleanLine(result.stderr), `one line, no stack: ${describeRun(result)}`);
   assert.match(result.stderr.trim(), pattern, describeRun(result));
@@ -263,21 +270,38 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       assert.notEqual(statement.predicateType, SLSA_PROVENANCE_V1);
       assert.doesNotMatch(statement.predicateType, /slsa\.dev/);
     });
+
+    test('`pkgseal sign TGZ` with the instance and store given as flags signs a tarball packed into a folder of its own (no package.json beside it)', { timeout: TEST_TIMEOUT }, async () => {
+      const dir = packageDir('tgz-elsewhere', { pkgseal: undefined });
+      const out = join(scratch, 'out-tgz-elsewhere');
+      mkdirSync(out, { recursive: true });
+      const env = actionsEnv(ACME, acmeToken);
+      const pack = await run('npm', ['pack', '--pack-destination', out], { cwd: dir, env });
+      assert.equal(pack.code, 0, describeRun(pack));
+      const tarball = join(out, 'e2e-tgz-elsewhere-1.0.0.tgz');
+      const sign = await pkgseal(['sign', tarball, '--store-dir', STORE, '--fulcio-url', sigstore.fulcioURL, '--rekor-url', sigstore.rekorURL], scratch, env);
+      assert.equal(sign.code, 0, describeRun(sign));
+      const statement = readBundleStatement(`${tarball}.sigstore.json`);
+      assert.equal(statement.subject[0]!.name, purl('@e2e/tgz-elsewhere'));
+      assert.equal(statement.subject[0]!.digest.sha512, sha512Hex(readFileSync(tarball)));
+      assert.ok(existsSync(storedBundlePath(STORE, '@e2e/tgz-elsewhere')), 'stored in --store-dir');
+    });
   });
 
   describe('3. the consumer audit fails, naming what was expected and what was found', { concurrency: true }, () => {
-    test('a policy naming another identity (acme/other) fails acme/lib\'s package, naming both repositories', { timeout: TEST_TIMEOUT }, async () => {
+    test('a policy naming another identity (acme/other) fails acme/lib\'s package, naming both repositories', { timeout: TEST_TIMEOUT }, async (t) => {
       const { name } = await successful(publishedBy['pkgseal publish (npm)']());
       const audit = await auditConsumer(name, e2ePolicy(sigstore.trustedRootPath, STORE, { repository: 'acme/other' }));
       assert.equal(audit.code, 1, audit.raw);
       const result = audit.results.get(name);
+      t.diagnostic(`audit: ${result?.outcome}: ${result?.reason}`);
       assert.equal(result?.outcome, 'violation', audit.raw);
       assert.equal(result?.ruleId, 'pkgseal/identity-mismatch', audit.raw);
       assert.match(result!.reason, /acme\/other/, 'names the expected identity');
       assert.match(result!.reason, /acme\/lib/, 'names the actual identity');
     });
 
-    test('a package signed by another identity (attacker/fork\'s workflow) fails the acme/lib policy, naming both repositories', { timeout: TEST_TIMEOUT }, async () => {
+    test('a package signed by another identity (attacker/fork\'s workflow) fails the acme/lib policy, naming both repositories', { timeout: TEST_TIMEOUT }, async (t) => {
       const { name } = await successful(publishedByAttacker());
       const statement = readBundleStatement(storedBundlePath(STORE, name));
       const served = await servedVersion(verdaccio.url, name);
@@ -285,25 +309,21 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       const audit = await auditConsumer(name);
       assert.equal(audit.code, 1, audit.raw);
       const result = audit.results.get(name);
+      t.diagnostic(`audit: ${result?.outcome}: ${result?.reason}`);
       assert.equal(result?.outcome, 'violation', audit.raw);
       assert.equal(result?.ruleId, 'pkgseal/identity-mismatch', audit.raw);
       assert.match(result!.reason, /attacker\/fork/, 'names the actual identity');
       assert.match(result!.reason, /acme\/lib/, 'names the expected identity');
     });
 
-    test('a tarball replaced in the registry after signing (tgz A signed and stored, bytes B published under the same version) fails on the subject digest', { timeout: TEST_TIMEOUT }, async () => {
+    test('a tarball replaced in the registry after signing (tgz A signed and stored, bytes B published under the same version) fails on the subject digest', { timeout: TEST_TIMEOUT }, async (t) => {
       const name = '@e2e/replaced';
       const dir = packageDir('replaced', { pkgseal: undefined, code: 'module.exports = "A, the reviewed build";\n' });
-      const out = join(scratch, 'out-replaced');
       const env = actionsEnv(ACME, acmeToken);
-      const pack = await run('npm', ['pack', '--pack-destination', (mkdirSync(out, { recursive: true }), out)], { cwd: dir, env });
+      const pack = await run('npm', ['pack'], { cwd: dir, env });
       assert.equal(pack.code, 0, describeRun(pack));
-      const tarballA = join(out, 'e2e-replaced-1.0.0.tgz');
-      const sign = await pkgseal(
-        ['sign', tarballA, '--store-dir', STORE, '--fulcio-url', sigstore.fulcioURL, '--rekor-url', sigstore.rekorURL],
-        dir,
-        env,
-      );
+      const tarballA = join(dir, 'e2e-replaced-1.0.0.tgz');
+      const sign = await pkgseal(['sign', tarballA, '--store-dir', STORE, '--fulcio-url', sigstore.fulcioURL, '--rekor-url', sigstore.rekorURL], dir, env);
       assert.equal(sign.code, 0, describeRun(sign));
       assert.ok(existsSync(`${tarballA}.sigstore.json`), 'bundle beside the tarball');
       const signedDigest = readBundleStatement(storedBundlePath(STORE, name)).subject[0]!.digest.sha512;
@@ -319,11 +339,12 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       assert.equal(lockedIntegrity(audit.dir, name), served!.integrity, "the lockfile has B's integrity");
       assert.equal(audit.code, 1, audit.raw);
       const result = audit.results.get(name);
+      t.diagnostic(`audit: ${result?.outcome}: ${result?.reason}`);
       assert.equal(result?.outcome, 'violation', audit.raw);
       assert.match(result!.reason, /digest|integrity|sha512|subject/i, audit.raw);
     });
 
-    test("a bundle swapped in the store for another package's (same signer, valid signature) fails", { timeout: TEST_TIMEOUT }, async () => {
+    test("a bundle swapped in the store for another package's (same signer, valid signature) fails", { timeout: TEST_TIMEOUT }, async (t) => {
       const [source, target] = await Promise.all([successful(publishedBy['pkgseal publish (npm)']()), successful(publishedBy['npm publish with the hooks']())]);
       const swappedStore = join(scratch, 'store-swapped');
       cpSync(STORE, swappedStore, { recursive: true });
@@ -331,6 +352,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       const audit = await auditConsumer(target.name, e2ePolicy(sigstore.trustedRootPath, swappedStore));
       assert.equal(audit.code, 1, audit.raw);
       const result = audit.results.get(target.name);
+      t.diagnostic(`audit: ${result?.outcome}: ${result?.reason}`);
       assert.equal(result?.outcome, 'violation', audit.raw);
       assert.match(result!.reason, /digest|integrity|sha512|subject|via-pkgseal-publish/i, audit.raw);
     });
@@ -367,41 +389,41 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
     ];
 
     for (const c of cases) {
-      test(`${c.what}: \`pkgseal sign DIR\` exits 1 with one line and writes no bundle`, { timeout: TEST_TIMEOUT }, async () => {
+      test(`${c.what}: \`pkgseal sign DIR\` exits 1 with one line and writes no bundle`, { timeout: TEST_TIMEOUT }, async (t) => {
         const dir = packageDir(`sign-${c.id}`);
         const out = join(scratch, `out-sign-${c.id}`);
         const result = await pkgseal(['sign', dir, '--out-dir', out, ...c.signArgs], dir, c.env());
-        assertOneLineSigningFailure(result, c.line, `@e2e/sign-${c.id}`, out);
+        assertOneLineSigningFailure(t, result, c.line, `@e2e/sign-${c.id}`, out);
       });
 
-      test(`${c.what}: \`npm publish\` with the prepublishOnly hook fails with pkgseal's one line, and Verdaccio does not have the version`, { timeout: TEST_TIMEOUT }, async () => {
+      test(`${c.what}: \`npm publish\` with the prepublishOnly hook fails with pkgseal's one line, and Verdaccio does not have the version`, { timeout: TEST_TIMEOUT }, async (t) => {
         const dir = packageDir(`hook-${c.id}`, { hooks: true });
         const publish = await run('npm', ['publish'], { cwd: dir, env: c.hookEnv() });
-        assertCleanFailure(publish, c.line);
+        assertCleanFailure(t, publish, c.line);
         assert.equal(await servedVersion(verdaccio.url, `@e2e/hook-${c.id}`), undefined, `Verdaccio must not have @e2e/hook-${c.id}@1.0.0`);
         assert.equal(existsSync(storedBundlePath(STORE, `@e2e/hook-${c.id}`)), false, 'no bundle stored');
       });
     }
 
-    test('a non-deterministic pack (prepack writes Date.now()): `pkgseal sign DIR` packs twice, sees two digests, exits 1 with one line', { timeout: TEST_TIMEOUT }, async () => {
+    test('a non-deterministic pack (prepack writes Date.now()): `pkgseal sign DIR` packs twice, sees two digests, exits 1 with one line', { timeout: TEST_TIMEOUT }, async (t) => {
       const dir = packageDir('sign-nondeterministic', { scripts: { prepack: PREPACK_TIMESTAMP }, extraFiles: ['stamp.json'] });
       const out = join(scratch, 'out-sign-nondeterministic');
       const result = await pkgseal(['sign', dir, '--out-dir', out], dir, actionsEnv(ACME, acmeToken));
-      assertOneLineSigningFailure(result, /differ|determinis|reproducib|twice/i, '@e2e/sign-nondeterministic', out);
+      assertOneLineSigningFailure(t, result, /differ|determinis|reproducib|twice/i, '@e2e/sign-nondeterministic', out);
     });
 
-    test('a non-deterministic pack through the hooks: `npm publish` fails, pointing to `pkgseal publish`, and no bundle is stored', { timeout: TEST_TIMEOUT }, async () => {
+    test('a non-deterministic pack through the hooks: `npm publish` fails, pointing to `pkgseal publish`, and no bundle is stored', { timeout: TEST_TIMEOUT }, async (t) => {
       // The prepublishOnly hook packs twice, running prepack as npm publish will, sees two digests
       // and stops the publish before anything reaches the registry.
       const name = '@e2e/hook-nondeterministic';
       const dir = packageDir('hook-nondeterministic', { hooks: true, scripts: { prepack: PREPACK_TIMESTAMP }, extraFiles: ['stamp.json'] });
       const publish = await run('npm', ['publish'], { cwd: dir, env: actionsEnv(ACME, acmeToken) });
-      assertCleanFailure(publish, /pkgseal publish/);
+      assertCleanFailure(t, publish, /pkgseal publish/);
       assert.equal(existsSync(storedBundlePath(STORE, name)), false, `no bundle stored for ${name}`);
       assert.equal(await servedVersion(verdaccio.url, name), undefined, `Verdaccio must not have ${name}@1.0.0`);
     });
 
-    test('the postpublish hook (--confirm) fails when the registry serves other bytes than the prepublishOnly hook signed, naming `pkgseal publish`, and stores nothing', { timeout: TEST_TIMEOUT }, async () => {
+    test('the postpublish hook (--confirm) fails when the registry serves other bytes than the prepublishOnly hook signed, naming `pkgseal publish`, and stores nothing', { timeout: TEST_TIMEOUT }, async (t) => {
       const name = '@e2e/hook-confirm-mismatch';
       const dir = packageDir('hook-confirm-mismatch', { hooks: true });
       const env = actionsEnv(ACME, acmeToken);
@@ -413,7 +435,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       assert.equal(publish.code, 0, describeRun(publish));
       assert.ok(await servedVersion(verdaccio.url, name), 'published');
       const confirm = await run('npm', ['run', 'postpublish'], { cwd: dir, env });
-      assertCleanFailure(confirm, /pkgseal publish/);
+      assertCleanFailure(t, confirm, /pkgseal publish/);
       assert.match(`${confirm.stdout}\n${confirm.stderr}`, /^.*(registry|serves|integrity).*pkgseal publish.*$/im, describeRun(confirm));
       assert.equal(existsSync(storedBundlePath(STORE, name)), false, `no bundle stored for ${name}`);
     });

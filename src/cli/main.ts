@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit-command.js';
 import { initCommand } from './init-command.js';
-import { observeTreeSigners } from './observe-tree.js';
 import { policyCommand } from './policy-command.js';
 import { publishCommand } from './publish-command.js';
 import { signCommand } from './sign-command.js';
@@ -18,7 +17,7 @@ export function buildProgram(): Command {
     .description('Prove that every npm/pnpm dependency comes from the people and pipelines it should')
     .version(version, '-v, --version', 'print the pkgseal version')
     .showSuggestionAfterError();
-  for (const command of [signCommand(), publishCommand(), verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: observeTreeSigners })]) program.addCommand(command);
+  for (const command of [signCommand(), publishCommand(), verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: async (dir) => (await import('./observe-tree.js')).observeTreeSigners(dir) })]) program.addCommand(command);
   failWithExitCodes(program);
   return program;
 }

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { loadPolicy, PolicyError } from '../policy/load-policy.js';
+import { formatJson } from '../report/json-report.js';
+import { createProgress } from '../report/progress.js';
+import type { AuditReport } from '../report/report.types.js';
+import { formatSarif } from '../report/sarif-report.js';
+import { formatText, shouldUseColor } from '../report/text-report.js';
+import { writeOutput } from '../report/write-output.js';
+import { loadTree, TreeError } from '../tree/load-tree.js';
+import { loadNpmConfig } from '../tree/npm-registry-config.js';
+import type { OmitKind } from '../tree/tree.types.js';
+import { auditDependencyTree, auditFails } from './audit-run.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+
+export interface AuditFlags {
+  policy?: string;
+  installed?: boolean;
+  omit?: OmitKind[];
+  offline?: boolean;
+  format: 'text' | 'json' | 'sarif';
+  output?: string;
+  concurrency: string;
+  verbose?: boolean;
+  cache: boolean;
+  cacheDir?: string;
+}
+
+
+export async function runAudit(dir: string, flags: AuditFlags): Promise<number> {
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: expected a positive whole number`);
+  const policyFile = resolve(flags.policy ?? `${dir}/pkgseal.policy.json`);
+  const policy = await loadPolicy(policyFile).catch(asUsageError);
+  const npmConfig = await loadNpmConfig(dir);
+  const tree = await loadTree(dir, { installed: flags.installed === true, omit: flags.omit ?? [], registryFor: npmConfig.registryFor }).catch(asUsageError);
+  const report = await auditDependencyTree(tree, policy, {
+    npmOptions: npmConfig.flat,
+    offline: flags.offline === true,
+    concurrency,
+    cache: flags.cache,
+    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+    env: process.env,
+    progress: createProgress(process.stderr, process.env, tree.packages.length),
+  });
+  await writeOutput(render(report, flags), flags.output).catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
+  return auditFails(report) ? EXIT.violation : EXIT.ok;
+}
+
+function render(report: AuditReport, flags: AuditFlags): string {
+  if (flags.format === 'json') return formatJson(report);
+  if (flags.format === 'sarif') return formatSarif(report);
+  const color = flags.output === undefined && shouldUseColor(process.stdout, process.env);
+  return formatText(report, { color, verbose: flags.verbose === true });
+}
+
+function asUsageError(error: unknown): never {
+  if (error instanceof PolicyError || error instanceof TreeError) throw new UsageError(error.message);
+  throw error;
+}
+
+
