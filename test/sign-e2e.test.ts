@@ -13,12 +13,16 @@
  *  3. the audit fails on another identity (in the policy or in the certificate), on a tarball
  *     replaced after signing, and on a bundle swapped for another package's;
  *  4. signing stops with one clear line when there is no identity, Fulcio is unreachable, the
- *     token is refused or packing is not reproducible — and through the hook, nothing is published.
+ *     token is malformed or refused by Fulcio, or packing is not reproducible — and through the
+ *     prepublishOnly hook nothing is published; the postpublish hook refuses to store a bundle for
+ *     bytes the registry does not serve.
  *
  * Publishes are memoized and tests run concurrently, sharing one Verdaccio and one local Sigstore.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -65,6 +69,9 @@ let sigstore: LocalSigstore;
 const pnpmBin: Record<string, string> = {};
 let acmeToken: string;
 let attackerToken: string;
+/** A Fulcio that refuses every token the way the real one does (HTTP 401, gRPC code 16). */
+let refusingFulcio: Server;
+let refusingFulcioURL: string;
 
 before(async () => {
   mkdirSync(STORE, { recursive: true });
@@ -78,10 +85,20 @@ before(async () => {
   sigstore = local as LocalSigstore;
   PNPM_VERSIONS.forEach((version, index) => (pnpmBin[version] = pnpms[index] as string));
   [acmeToken, attackerToken] = await Promise.all([sigstore.mintToken(githubClaims(ACME)), sigstore.mintToken(githubClaims(ATTACKER))]);
+  refusingFulcio = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ code: 16, message: 'There was an error processing the identity token' }));
+    });
+  });
+  await new Promise<void>((resolve) => refusingFulcio.listen(0, '127.0.0.1', resolve));
+  refusingFulcioURL = `http://127.0.0.1:${(refusingFulcio.address() as AddressInfo).port}`;
 });
 
 after(async () => {
-  await Promise.all([verdaccio?.close(), sigstore?.close()]);
+  refusingFulcio?.closeAllConnections();
+  await Promise.all([verdaccio?.close(), sigstore?.close(), new Promise((resolve) => (refusingFulcio ? refusingFulcio.close(resolve) : resolve(undefined)))]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -233,6 +250,9 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
         assert.equal(result?.outcome, 'pass', audit.raw);
         assert.equal(result?.signer?.issuer, GITHUB_ISSUER, audit.raw);
         assert.equal(result?.signer?.repository, 'https://github.com/acme/lib', audit.raw);
+        assert.equal(result?.signer?.workflow, RELEASE_WORKFLOW, audit.raw);
+        assert.equal(result?.signer?.ref, RELEASE_REF, audit.raw);
+        assert.equal(result?.signer?.subject, `https://github.com/acme/lib/${RELEASE_WORKFLOW}@${RELEASE_REF}`, audit.raw);
       });
     }
   });
@@ -365,7 +385,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       {
         what: 'no identity available (no token, CI=true)',
         id: 'no-identity',
-        signArgs: [] as string[],
+        signArgs: (): string[] => [],
         env: noIdentityEnv,
         hookEnv: noIdentityEnv,
         line: /^(pkgseal: )?no identity available: /m,
@@ -373,18 +393,26 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       {
         what: 'an unreachable Fulcio (127.0.0.1:9)',
         id: 'fulcio-down',
-        signArgs: ['--fulcio-url', fulcioDown],
+        signArgs: () => ['--fulcio-url', fulcioDown],
         env: () => actionsEnv(ACME, acmeToken),
         hookEnv: () => actionsEnv(ACME, acmeToken, { PKGSEAL_FULCIO_URL: fulcioDown }),
         line: /127\.0\.0\.1:9\b|fulcio/i,
       },
       {
-        what: 'a token Fulcio rejects (aaa.bbb, HTTP 400)',
-        id: 'rejected-token',
-        signArgs: ['--identity-token', 'aaa.bbb'],
+        what: 'a malformed token (aaa.bbb, two parts)',
+        id: 'malformed-token',
+        signArgs: () => ['--identity-token', 'aaa.bbb'],
         env: () => actionsEnv(ACME, acmeToken),
         hookEnv: () => actionsEnv(ACME, 'aaa.bbb'),
-        line: /fulcio|token|400|certificate/i,
+        line: /token/i,
+      },
+      {
+        what: 'a token Fulcio refuses (HTTP 401)',
+        id: 'refused-token',
+        signArgs: () => ['--fulcio-url', refusingFulcioURL],
+        env: () => actionsEnv(ACME, acmeToken),
+        hookEnv: () => actionsEnv(ACME, acmeToken, { PKGSEAL_FULCIO_URL: refusingFulcioURL }),
+        line: /401|refus|reject|token/i,
       },
     ];
 
@@ -392,7 +420,7 @@ describe('signing at publish, end to end (Verdaccio, local Sigstore, npm, pnpm, 
       test(`${c.what}: \`pkgseal sign DIR\` exits 1 with one line and writes no bundle`, { timeout: TEST_TIMEOUT }, async (t) => {
         const dir = packageDir(`sign-${c.id}`);
         const out = join(scratch, `out-sign-${c.id}`);
-        const result = await pkgseal(['sign', dir, '--out-dir', out, ...c.signArgs], dir, c.env());
+        const result = await pkgseal(['sign', dir, '--out-dir', out, ...c.signArgs()], dir, c.env());
         assertOneLineSigningFailure(t, result, c.line, `@e2e/sign-${c.id}`, out);
       });
 

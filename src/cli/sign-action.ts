@@ -26,7 +26,7 @@ export async function runSign(target: string, flags: SignCommandFlags): Promise<
   const packageDir = isFolder ? resolve(target) : dirname(resolve(target));
   const settings = await resolveSignSettings(packageDir, flags, env);
   const pm = flags.pm ?? detectPackageManager(env);
-  const packed = isFolder ? await assertDeterministicPack(packageDir, pm, flags.outDir ?? packageDir, { pmCommand: packageManagerCommand(pm, env) }) : await readTarball(target);
+  const packed = isFolder ? await assertDeterministicPack(packageDir, pm, flags.outDir ?? packageDir, { pmCommand: packageManagerCommand(pm, env), runScripts: true }) : await readTarball(target);
   // A given .tgz stays where it is; --out-dir then only decides where its bundle goes.
   const tarball = !isFolder && flags.outDir ? { ...packed, file: join(resolve(flags.outDir), basename(packed.file)) } : packed;
   const { bundle, signer } = await signWithIdentity(tarball, settings, flags, env, logToStderr);

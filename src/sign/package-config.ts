@@ -24,6 +24,8 @@ export async function readPackageSigningConfig(packageDir: string): Promise<Pack
   try {
     manifest = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
+    // A tarball signed on its own may sit in a folder without a package: flags say everything then.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new SigningError(`${file}: cannot read it (${(error as Error).message})`);
   }
   if (!isObject(manifest) || manifest.pkgseal === undefined) return {};

@@ -26,8 +26,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface VerdaccioOptions {
+  /** `http` also logs every request (method, path, status), for tests that prove what was or was not fetched. */
+  logLevel?: 'warn' | 'http';
+}
+
 /** Starts Verdaccio 6 on 127.0.0.1 with empty storage, no uplinks, anonymous publish. */
-export async function startVerdaccio(): Promise<Verdaccio> {
+export async function startVerdaccio(options: VerdaccioOptions = {}): Promise<Verdaccio> {
   const home = mkdtempSync(join(tmpdir(), 'pkgseal-verdaccio-'));
   const port = await freePort();
   const config = join(home, 'config.yaml');
@@ -41,7 +46,7 @@ export async function startVerdaccio(): Promise<Verdaccio> {
       '    access: $all',
       '    publish: $all',
       '    unpublish: $all',
-      'log: { type: stdout, format: pretty, level: warn }',
+      `log: { type: stdout, format: pretty, level: ${options.logLevel ?? 'warn'} }`,
       '',
     ].join('\n'),
   );

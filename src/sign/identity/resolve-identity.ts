@@ -21,7 +21,7 @@
 import { SigningError, type IdentityToken, type SigningInstance } from '../sign.types.js';
 import { fetchGitHubActionsToken, hasGitHubActionsCredentials } from './github-actions.js';
 import { interactiveIdentityToken, openSystemBrowser, promptOnTerminal } from './interactive-oauth.js';
-import { TOKEN_SOURCE_LABELS, validateIdentityToken } from './token-claims.js';
+import { validateIdentityToken } from './token-claims.js';
 
 export interface ResolveIdentityOptions {
   /** The `--identity-token` value. */
@@ -50,10 +50,10 @@ export async function resolveIdentityToken(options: ResolveIdentityOptions): Pro
   const { env, log } = options;
   const fetchImpl = options.fetch ?? fetch;
 
-  if (options.identityToken !== undefined) return accept(options.identityToken, 'flag', log);
-  if (env.SIGSTORE_ID_TOKEN) return accept(env.SIGSTORE_ID_TOKEN, 'env', log);
+  if (options.identityToken !== undefined) return accept(options.identityToken, 'flag');
+  if (env.SIGSTORE_ID_TOKEN) return accept(env.SIGSTORE_ID_TOKEN, 'env');
   if (hasGitHubActionsCredentials(env)) {
-    return accept(await fetchGitHubActionsToken(env, fetchImpl), 'github-actions', log);
+    return accept(await fetchGitHubActionsToken(env, fetchImpl), 'github-actions');
   }
   if (options.interactive && !isCI(env)) {
     const token = await interactiveIdentityToken({
@@ -66,7 +66,7 @@ export async function resolveIdentityToken(options: ResolveIdentityOptions): Pro
       oob: options.oob ?? false,
       ...(options.interactiveTimeoutMs !== undefined && { timeoutMs: options.interactiveTimeoutMs }),
     });
-    return accept(token, 'interactive', log);
+    return accept(token, 'interactive');
   }
   throw new SigningError(NO_IDENTITY_MESSAGE);
 }
@@ -77,9 +77,8 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
-function accept(rawToken: string, source: IdentityToken['source'], log: (line: string) => void): IdentityToken {
-  const { token, claims } = validateIdentityToken(rawToken, source);
-  const signer = claims.signerName !== undefined ? `${claims.signerName} ` : '';
-  log(`Signing identity: ${signer}(issuer ${claims.issuer}) from ${TOKEN_SOURCE_LABELS[source]}`);
+/** Validated before use; nothing is printed, so a failure later is still the only line on stderr. */
+function accept(rawToken: string, source: IdentityToken['source']): IdentityToken {
+  const { token } = validateIdentityToken(rawToken, source);
   return { token, source };
 }
