@@ -22,6 +22,7 @@ export interface AuditFlags {
   output?: string;
   concurrency: string;
   verbose?: boolean;
+  quiet?: boolean;
   cache: boolean;
   cacheDir?: string;
 }
@@ -36,12 +37,13 @@ export async function runAudit(dir: string, flags: AuditFlags): Promise<number> 
   const tree = await loadTree(dir, { installed: flags.installed === true, omit: flags.omit ?? [], registryFor: npmConfig.registryFor }).catch(asUsageError);
   const report = await auditDependencyTree(tree, policy, {
     npmOptions: npmConfig.flat,
+    fetch: npmConfig.fetch,
     offline: flags.offline === true,
     concurrency,
     cache: flags.cache,
     ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
     env: process.env,
-    progress: createProgress(process.stderr, process.env, tree.packages.length),
+    ...(flags.quiet ? {} : { progress: createProgress(process.stderr, process.env, tree.packages.length) }),
   });
   await writeOutput(render(report, flags), flags.output).catch((error: Error) => {
     throw new UsageError(error.message);
@@ -53,7 +55,14 @@ function render(report: AuditReport, flags: AuditFlags): string {
   if (flags.format === 'json') return formatJson(report);
   if (flags.format === 'sarif') return formatSarif(report);
   const color = flags.output === undefined && shouldUseColor(process.stdout, process.env);
+  if (flags.quiet) return quietText(report, color);
   return formatText(report, { color, verbose: flags.verbose === true });
+}
+
+/** `--quiet`: nothing when nothing fails; otherwise only the violations, the summary and policy problems. */
+function quietText(report: AuditReport, color: boolean): string {
+  if (report.summary.violations === 0 && report.policyProblems.length === 0) return '';
+  return formatText({ ...report, results: report.results.filter((result) => result.outcome === 'violation') }, { color, verbose: false });
 }
 
 function asUsageError(error: unknown): never {

@@ -12,7 +12,8 @@ export function auditCommand(): Command {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--concurrency <n>', 'packages checked at once', '16')
-    .option('--verbose', 'also list the packages that pass')
+    .addOption(new Option('--verbose', 'also list the packages that pass').conflicts('quiet'))
+    .option('--quiet', 'print nothing when nothing fails; else only violations and the summary (no progress line)')
     .option('--no-cache', 'verify every bundle again instead of reusing earlier verifications')
     .option('--cache-dir <dir>', 'verification cache folder (default: $PKGSEAL_CACHE_DIR or ~/.cache/pkgseal)')
     .addHelpText(
@@ -23,6 +24,10 @@ Examples:
   $ pkgseal audit --installed --omit dev           # node_modules, after npm ci --ignore-scripts
   $ pkgseal audit --format sarif --output pkgseal.sarif
   $ pkgseal audit fixtures/demo --offline
+  $ pkgseal audit --quiet && npm ci                # silent unless the gate fails
+
+When it fails, "pkgseal explain NAME" shows why one package failed and what to change.
+Colour only on a terminal (never with NO_COLOR); a progress line only on a terminal outside CI.
 
 Exit codes: 0 every package conforms (or the policy's mode is "warn"), 1 violations, 2 usage or configuration error.`,
     )

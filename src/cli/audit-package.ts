@@ -25,14 +25,30 @@ export interface AuditContext extends EvidenceContext {
   cache: VerificationCache;
 }
 
+/**
+ * What one package's audit did, step by step, for `pkgseal explain`. The audit itself never
+ * needs it; every method is called at most once per step, in order.
+ */
+export interface AuditTrace {
+  /** One line per evidence source tried, in the policy's order: what it returned. */
+  source(line: string): void;
+  /** Every attestation in the evidence that verified (`cached`: an earlier run's verification). */
+  verified(location: string, attestations: readonly VerifiedAttestation[], cached: boolean): void;
+  /** Other checks the rule made: the registry's signature and integrity, noDowngrade. */
+  note(line: string): void;
+}
+
 type Finding = Pick<PackageResult, 'outcome' | 'reason' | 'fix' | 'ruleId' | 'signer' | 'exception'>;
 
-/** Audits one package version against the policy. Never throws for a package problem: it fails closed. */
-export async function auditPackage(pkg: TreePackage, context: AuditContext): Promise<PackageResult> {
+/**
+ * Audits one package version against the policy. Never throws for a package problem: it fails
+ * closed. `trace` (for `pkgseal explain`) is told what each step found.
+ */
+export async function auditPackage(pkg: TreePackage, context: AuditContext, trace?: AuditTrace): Promise<PackageResult> {
   const rule = effectiveRule(context.policy, pkg.name, pkg.version);
   let finding: Finding;
   try {
-    finding = await decide(pkg, rule, context);
+    finding = await decide(pkg, rule, context, trace);
   } catch (error) {
     finding = failureFinding(pkg, error);
   }
@@ -46,7 +62,7 @@ export async function auditPackage(pkg: TreePackage, context: AuditContext): Pro
   };
 }
 
-async function decide(pkg: TreePackage, rule: PackageRule | undefined, context: AuditContext): Promise<Finding> {
+async function decide(pkg: TreePackage, rule: PackageRule | undefined, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   const spec = `${pkg.name}@${pkg.version}`;
   const exception = findException(context.policy, pkg.name, pkg.version, context.today);
   if (exception) {
@@ -60,21 +76,22 @@ async function decide(pkg: TreePackage, rule: PackageRule | undefined, context: 
     if (rule.require === 'none') return { outcome: 'unsupported', reason, ruleId: 'pkgseal/unsupported-source' };
     return violation('pkgseal/unsupported-source', `${reason}, but the policy entry "${rule.match}" requires ${rule.require}`, `add an exception for ${spec} or an entry with require "none" for it`);
   }
-  const verdict = await checkRequirement(pkg, rule, context);
+  const verdict = await checkRequirement(pkg, rule, context, trace);
   if (verdict.outcome !== 'pass' || !rule.noDowngrade) return verdict;
-  return (await checkNoDowngrade(pkg, context)) ?? verdict;
+  return (await checkNoDowngrade(pkg, context, trace)) ?? verdict;
 }
 
-async function checkRequirement(pkg: TreePackage, rule: PackageRule, context: AuditContext): Promise<Finding> {
+async function checkRequirement(pkg: TreePackage, rule: PackageRule, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   if (rule.require === 'none') return { outcome: 'pass', reason: `policy entry "${rule.match}" requires nothing` };
   const sha512 = pkg.integrity ? parseSha512Integrity(pkg.integrity) : undefined;
   if (!sha512) return violation('pkgseal/verification-failed', 'the lockfile records no sha512 integrity for it', 'regenerate the lockfile with npm 7 or newer');
-  return rule.require === 'registry-signature' ? checkRegistrySignature(pkg, context) : checkSigned(pkg, sha512, rule, context);
+  return rule.require === 'registry-signature' ? checkRegistrySignature(pkg, context, trace) : checkSigned(pkg, sha512, rule, context, trace);
 }
 
-async function checkRegistrySignature(pkg: TreePackage, context: AuditContext): Promise<Finding> {
+async function checkRegistrySignature(pkg: TreePackage, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   if (context.offline) return violation('pkgseal/missing-evidence', 'require "registry-signature" needs the registry, and --offline forbids the network', 'run without --offline, or require "signed" with a dir source');
   const registryVersion = await registryVersionOf(pkg, context);
+  trace?.note(`registry ${pkg.registry}: integrity ${registryVersion.integrity === undefined ? 'not given' : 'equals the lockfile\'s'}, ${registryVersion.signatures.length} signature(s)`);
   const keys = await registryKeysFor(pkg.registry, { fetcher: context.fetcher, ...policyKeysFor(pkg.registry, context) });
   const { keyID } = verifyRegistrySignature(
     { name: pkg.name, version: pkg.version, integrity: pkg.integrity, signatures: registryVersion.signatures, ...(registryVersion.publishedAt ? { publishedAt: registryVersion.publishedAt } : {}) },
@@ -98,16 +115,18 @@ async function registryVersionOf(pkg: TreePackage, context: AuditContext) {
   return registryVersion;
 }
 
-async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, context: AuditContext): Promise<Finding> {
+async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   const spec = `${pkg.name}@${pkg.version}`;
-  const search = await findEvidence(pkg, context.policy.sources, context);
+  const search = await findEvidence(pkg, context.policy.sources, context, trace && ((line) => trace.source(line)));
   if (!search.found) {
     return violation('pkgseal/missing-evidence', `no evidence found (tried: ${search.tried.join(', ')})`, `publish ${spec} with pkgseal publish or npm publish --provenance, or add its bundle to a dir source`);
   }
   const trust = context.trustByName.get(rule.trust ?? context.policy.trust[0]!.name)!;
   let attestations: VerifiedAttestation[];
   try {
-    attestations = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
+    const verification = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
+    attestations = verification.attestations;
+    trace?.verified(search.found.location, attestations, verification.cached);
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
     return violation('pkgseal/verification-failed', `evidence from ${search.found.location} does not verify: ${error.message}`, `re-sign ${spec}, or remove the bad evidence from ${search.found.source}`);
@@ -120,13 +139,13 @@ async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, 
 }
 
 /** Verification is pure and keyed by content, so an earlier run's result may stand in for it. */
-async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<VerifiedAttestation[]> {
+async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<{ attestations: VerifiedAttestation[]; cached: boolean }> {
   const key = { evidence: document, subject: `${pkg.name}@${pkg.version}:${sha512.toString('hex')}`, trustDigest: trust.digest };
   const cached = await cache.get(key);
-  if (cached) return cached;
+  if (cached) return { attestations: cached, cached: true };
   const verified = verifyEvidence(classifyEvidence(document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });
   await cache.put(key, verified);
-  return verified;
+  return { attestations: verified, cached: false };
 }
 
 function firstCertificateSigner(attestations: VerifiedAttestation[]): PackageResult['signer'] {
@@ -149,7 +168,7 @@ function firstCertificateSigner(attestations: VerifiedAttestation[]): PackageRes
  * noDowngrade: a version may not lack evidence (provenance, registry signature) that an earlier
  * version of the same major line had. For 0.x the minor is the line, as semver's caret reads it.
  */
-async function checkNoDowngrade(pkg: TreePackage, context: AuditContext): Promise<Finding | undefined> {
+async function checkNoDowngrade(pkg: TreePackage, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding | undefined> {
   if (context.offline) return violation('pkgseal/evidence-downgrade', 'noDowngrade needs the registry to see earlier versions, and --offline forbids the network', 'run without --offline, or set noDowngrade false for this entry');
   const packument = await context.fetcher.packument(pkg.name, pkg.registry);
   const current = packument.versions.get(pkg.version);
@@ -161,6 +180,7 @@ async function checkNoDowngrade(pkg: TreePackage, context: AuditContext): Promis
       return violation('pkgseal/evidence-downgrade', `${pkg.version} has no ${kind}, but ${earlier.version} of the same major line had`, `ask the maintainers of ${pkg.name} why; pin ${earlier.version} until then`);
     }
   }
+  trace?.note(`noDowngrade: no earlier version of its major line had evidence ${pkg.version} lacks`);
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import { cacheSecret, createVerificationCache, defaultCacheDir, NO_CACHE } from 
 import { registryKeysFromJson } from '../trust/registry-keys.js';
 import { TrustedRootError } from '../trust/trusted-root.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
+import type { FetchSettings } from '../tree/npm-registry-config.js';
 import type { DependencyTree } from '../tree/tree.types.js';
 import { auditPackage, type AuditContext } from './audit-package.js';
 import { loadTrust, readJsonFile } from './trust-options.js';
@@ -20,6 +21,8 @@ const { version: PKGSEAL_VERSION } = JSON.parse(readFileSync(new URL('../../pack
 export interface AuditRunOptions {
   /** npm configuration (`@npmcli/config` flat options) for registry requests. */
   npmOptions: Record<string, unknown>;
+  /** npm's fetch-timeout, fetch-retries and fetch-retry-mintimeout, where the user set them. */
+  fetch?: FetchSettings;
   offline: boolean;
   /** Packages checked at once. */
   concurrency: number;
@@ -34,19 +37,8 @@ export interface AuditRunOptions {
  * on its own. Used by `pkgseal audit` and by the pnpm plugin.
  */
 export async function auditDependencyTree(tree: DependencyTree, policy: Policy, options: AuditRunOptions): Promise<AuditReport> {
-  const today = new Date();
-  const context: AuditContext = {
-    policy,
-    trustByName: await loadPolicyTrust(policy),
-    policyRegistryKeys: await loadPolicyRegistryKeys(policy),
-    fetcher: createHttpFetcher({ npmOptions: options.npmOptions, offline: options.offline }),
-    offline: options.offline,
-    env: options.env,
-    today,
-    cache: options.cache
-      ? createVerificationCache({ dir: join(options.cacheDir ?? defaultCacheDir(options.env), 'verify'), secret: await cacheSecret(options.env), version: PKGSEAL_VERSION })
-      : NO_CACHE,
-  };
+  const context = await createAuditContext(policy, options);
+  const { today } = context;
   const limit = pLimit(options.concurrency);
   const results: PackageResult[] = await Promise.all(
     tree.packages.map((pkg) =>
@@ -68,6 +60,22 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
     results,
     policyProblems: expiredExceptions(policy, today),
     generatedAt: today,
+  };
+}
+
+/** The trust, I/O and cache every package's audit shares; `pkgseal explain` audits one package with it. */
+export async function createAuditContext(policy: Policy, options: Omit<AuditRunOptions, 'concurrency' | 'progress'>): Promise<AuditContext> {
+  return {
+    policy,
+    trustByName: await loadPolicyTrust(policy),
+    policyRegistryKeys: await loadPolicyRegistryKeys(policy),
+    fetcher: createHttpFetcher({ npmOptions: options.npmOptions, offline: options.offline, ...options.fetch }),
+    offline: options.offline,
+    env: options.env,
+    today: new Date(),
+    cache: options.cache
+      ? createVerificationCache({ dir: join(options.cacheDir ?? defaultCacheDir(options.env), 'verify'), secret: await cacheSecret(options.env), version: PKGSEAL_VERSION })
+      : NO_CACHE,
   };
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit-command.js';
+import { explainCommand } from './explain-command.js';
 import { initCommand } from './init-command.js';
 import { policyCommand } from './policy-command.js';
 import { publishCommand } from './publish-command.js';
@@ -12,15 +14,41 @@ import { EXIT, UsageError } from './usage-error.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/**
+ * The whole command line, without running it: `main` parses with it, and the documentation
+ * coverage test walks it to check that every command, argument and option is described.
+ */
 export function buildProgram(): Command {
   const program = new Command('pkgseal')
     .description('Prove that every npm/pnpm dependency comes from the people and pipelines it should')
     .version(version, '-v, --version', 'print the pkgseal version')
-    .showSuggestionAfterError();
-  for (const command of [signCommand(), publishCommand(), verifyCommand(), auditCommand(), policyCommand(), initCommand({ observe: async (dir) => (await import('./observe-tree.js')).observeTreeSigners(dir) })]) program.addCommand(command);
+    .showSuggestionAfterError()
+    // Options after a command name belong to that command (so `verify github … --bundle B` reaches github).
+    .enablePositionalOptions()
+    .addHelpText('after', ROOT_EXAMPLES);
+  const commands = [
+    signCommand(),
+    publishCommand(),
+    verifyCommand(),
+    auditCommand(),
+    explainCommand(),
+    policyCommand(),
+    initCommand({ observe: async (dir) => (await import('./observe-tree.js')).observeTreeSigners(dir) }),
+  ];
+  for (const command of commands) program.addCommand(command);
   failWithExitCodes(program);
   return program;
 }
+
+const ROOT_EXAMPLES = `
+Examples:
+  $ pkgseal init                      # write a starter pkgseal.policy.json (mode: warn)
+  $ pkgseal audit                     # gate this project's lockfile on the policy
+  $ pkgseal explain left-pad          # why one package passed or failed
+  $ pkgseal verify github pkg-1.0.0.tgz --bundle pkg-1.0.0.tgz.sigstore.json --repository org/pkg
+  $ pkgseal audit --help              # every flag of one command
+
+Exit codes: 0 success, 1 a verification or policy failure, 2 a usage or configuration error.`;
 
 /** Commander errors become exceptions (exit 2 in main), printed by us as one line. */
 function failWithExitCodes(command: Command): void {
@@ -28,6 +56,7 @@ function failWithExitCodes(command: Command): void {
   for (const subcommand of command.commands) failWithExitCodes(subcommand);
 }
 
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0, 1 or 2. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
@@ -51,10 +80,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `pkgseal … | head` closes our stdout early: that is the reader's choice, not a failure to report.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+/**
+ * Whether node was started on this file (directly, or through the `pkgseal` bin link). Importing
+ * the module, as the documentation test does, must not run the CLI.
+ */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
 
-process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint()) {
+  // `pkgseal … | head` closes our stdout early: that is the reader's choice, not a failure to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await main(process.argv.slice(2));
+}

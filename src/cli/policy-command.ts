@@ -17,7 +17,15 @@ Exit codes: 0 valid (warnings allowed), 2 invalid or unreadable.`)
     });
   // main.ts configures the commands it registers; a nested command needs the same, or commander exits the process itself.
   check.exitOverride().configureOutput({ outputError: () => undefined });
-  return new Command('policy').description('Work with pkgseal policy files').addCommand(check);
+  return new Command('policy')
+    .description('Work with pkgseal policy files')
+    .addHelpText('after', `
+Examples:
+  $ pkgseal policy check                  # ./pkgseal.policy.json
+  $ pkgseal policy check ci/pkgseal.policy.json
+
+Writing a policy, with recipes: docs/writing-a-policy.md.`)
+    .addCommand(check);
 }
 
 async function runCheck(file: string): Promise<number> {

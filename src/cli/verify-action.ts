@@ -4,6 +4,7 @@ import type { ExpectedIdentity } from '../policy/identity.js';
 import type { StringMatcher } from '../policy/string-matcher.js';
 import { parseSha512Integrity, type Artifact, type NpmPackageVersion } from '../verify/artifact.js';
 import { VerificationError } from '../verify/errors.js';
+import { parseEvidenceJson } from '../verify/json-text.js';
 import type { VerifiedAttestation } from '../verify/npm-attestations.js';
 import { readNpmTarball, TarballError } from '../verify/npm-tarball.js';
 import { verifyArtifact } from '../verify/verify-artifact.js';
@@ -41,7 +42,7 @@ export async function runVerify(artifactArgument: string, flags: VerifyFlags): P
   const bundleBytes = await readInputFile(flags.bundle, 'bundle');
   const { artifact, npmPackage } = await resolveArtifact(artifactArgument, flags.package);
   try {
-    const evidence = parseEvidenceJson(bundleBytes);
+    const evidence = parseEvidenceJson(bundleBytes.toString('utf8'), 'bundle');
     const verified = verifyArtifact({
       evidence,
       trust,
@@ -60,14 +61,6 @@ export async function runVerify(artifactArgument: string, flags: VerifyFlags): P
       error: { code: error.code, message: error.message },
     });
     return EXIT.violation;
-  }
-}
-
-function parseEvidenceJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new VerificationError('BUNDLE_PARSE_ERROR', `bundle is not valid JSON (${(error as Error).message})`);
   }
 }
 

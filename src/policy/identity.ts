@@ -1,7 +1,15 @@
 import type { SignerIdentity } from '../verify/signer.js';
 import { compileMatcher, describeMatcher, type StringMatcher } from './string-matcher.js';
 
-/** Claims derived from the Fulcio certificate, in the names policies use. */
+/**
+ * Claims derived from the Fulcio certificate, in the names policies use.
+ * @example
+ * ```ts
+ * import type { SignerClaims } from 'pkgseal';
+ *
+ * const claims: SignerClaims = { repository: 'https://github.com/o/r', workflow: '.github/workflows/release.yml', ref: 'refs/tags/v1.0.0' };
+ * ```
+ */
 export interface SignerClaims {
   /** `owner/repo` or `https://github.com/owner/repo` when expected; always a URL when derived. */
   repository?: string;
@@ -14,7 +22,21 @@ export interface SignerClaims {
   runner?: string;
 }
 
-/** The signer a policy or a `verify` command expects. Every field given must match. */
+/**
+ * The signer a policy or a `verify` command expects. Every field given must match.
+ * @example
+ * ```ts
+ * import type { ExpectedIdentity } from 'pkgseal';
+ *
+ * // Only sigstore-js's release workflow, run on a tag.
+ * const expected: ExpectedIdentity = {
+ *   issuer: { kind: 'exact', value: 'https://token.actions.githubusercontent.com' },
+ *   subject: { kind: 'glob', pattern: 'https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/tags/v*' },
+ *   repository: 'sigstore/sigstore-js',
+ *   runner: 'github-hosted',
+ * };
+ * ```
+ */
 export interface ExpectedIdentity extends SignerClaims {
   subject?: StringMatcher;
   issuer?: StringMatcher;
@@ -22,6 +44,27 @@ export interface ExpectedIdentity extends SignerClaims {
 
 const GITHUB = 'https://github.com/';
 
+/**
+ * The claims a policy names (repository, workflow, ref, trigger, sha, runner), derived from the
+ * certificate's Fulcio extensions only, never from the unsigned predicate. The workflow is the
+ * path of the build config in the source repository.
+ * @example
+ * ```ts
+ * import { signerClaims } from 'pkgseal';
+ *
+ * signerClaims({
+ *   subject: 'https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0.0',
+ *   issuer: 'https://token.actions.githubusercontent.com',
+ *   claims: {
+ *     sourceRepositoryURI: 'https://github.com/o/r',
+ *     buildConfigURI: 'https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0.0',
+ *     sourceRepositoryRef: 'refs/tags/v1.0.0',
+ *     runnerEnvironment: 'github-hosted',
+ *   },
+ * });
+ * // { repository: 'https://github.com/o/r', workflow: '.github/workflows/release.yml', ref: 'refs/tags/v1.0.0', runner: 'github-hosted' }
+ * ```
+ */
 export function signerClaims(identity: SignerIdentity): SignerClaims {
   const { claims } = identity;
   const repository = claims.sourceRepositoryURI ?? (claims.githubWorkflowRepository ? GITHUB + claims.githubWorkflowRepository : undefined);
@@ -40,7 +83,26 @@ export function signerClaims(identity: SignerIdentity): SignerClaims {
   return result;
 }
 
-/** Returns why the signer does not match, or an empty list when it does. */
+/**
+ * Returns why the signer does not match, or an empty list when it does.
+ * @example
+ * ```ts
+ * import { identityMismatches, type ExpectedIdentity, type SignerIdentity } from 'pkgseal';
+ *
+ * const expected: ExpectedIdentity = {
+ *   issuer: { kind: 'exact', value: 'https://token.actions.githubusercontent.com' },
+ *   repository: 'sigstore/sigstore-js',
+ *   workflow: '.github/workflows/release.yml',
+ * };
+ * const signer: SignerIdentity = {
+ *   subject: 'https://github.com/attacker/fork/.github/workflows/release.yml@refs/heads/main',
+ *   issuer: 'https://token.actions.githubusercontent.com',
+ *   claims: { sourceRepositoryURI: 'https://github.com/attacker/fork', buildConfigURI: 'https://github.com/attacker/fork/.github/workflows/release.yml@refs/heads/main' },
+ * };
+ * identityMismatches(expected, signer);
+ * // ['repository: expected "https://github.com/sigstore/sigstore-js", got "https://github.com/attacker/fork"']
+ * ```
+ */
 export function identityMismatches(expected: ExpectedIdentity, signer: SignerIdentity): string[] {
   const problems: string[] = [];
   if (expected.issuer && !compileMatcher(expected.issuer)(signer.issuer)) {

@@ -1,6 +1,29 @@
-/** How an expected value is written: exact text, an anchored regular expression, or a glob. */
+/**
+ * How an expected value is written: exact text, an anchored regular expression, or a glob.
+ * @example
+ * ```ts
+ * import type { StringMatcher } from 'pkgseal';
+ *
+ * const issuer: StringMatcher = { kind: 'exact', value: 'https://token.actions.githubusercontent.com' };
+ * const anyCorpRepository: StringMatcher = { kind: 'glob', pattern: 'https://github.com/corp/**' };
+ * const releaseTags: StringMatcher = { kind: 'regexp', pattern: 'https://github\\.com/corp/app/\\.github/workflows/release\\.yml@refs/tags/v[0-9.]+' };
+ * ```
+ */
 export type StringMatcher = { kind: 'exact'; value: string } | { kind: 'regexp'; pattern: string } | { kind: 'glob'; pattern: string };
 
+/**
+ * A pattern (in a policy or on the command line) that is not a valid regular expression.
+ * @example
+ * ```ts
+ * import { compileMatcher, PatternError } from 'pkgseal';
+ *
+ * try {
+ *   compileMatcher({ kind: 'regexp', pattern: '(' });
+ * } catch (error) {
+ *   if (error instanceof PatternError) console.error(error.message); // invalid regular expression "(": ...
+ * }
+ * ```
+ */
 export class PatternError extends Error {
   constructor(message: string) {
     super(message);
@@ -11,6 +34,14 @@ export class PatternError extends Error {
 /**
  * Compiles a matcher to a predicate. Regular expressions are always anchored — unlike
  * @sigstore/verify, where a policy for `...@refs/tags/v1.0` also accepts `...@refs/tags/v1.0.0`.
+ * @example
+ * ```ts
+ * import { compileMatcher } from 'pkgseal';
+ *
+ * const isRelease = compileMatcher({ kind: 'regexp', pattern: 'https://github\\.com/o/r/\\.github/workflows/release\\.yml@refs/tags/v1\\.0' });
+ * isRelease('https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0'); // true
+ * isRelease('https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.0.1'); // false: anchored
+ * ```
  */
 export function compileMatcher(matcher: StringMatcher): (actual: string) => boolean {
   switch (matcher.kind) {
@@ -29,13 +60,26 @@ export function describeMatcher(matcher: StringMatcher): string {
 
 function anchored(pattern: string): RegExp {
   try {
+    // Compiled alone first: `x)|(?:.*` is not a regular expression, but wrapped it would compile
+    // to `^(?:x)|(?:.*)$` and match anything.
+    new RegExp(pattern);
     return new RegExp(`^(?:${pattern})$`);
   } catch (error) {
     throw new PatternError(`invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`);
   }
 }
 
-/** `*` matches within one path segment, `**` across segments; everything else is literal. */
+/**
+ * `*` matches within one path segment, `**` across segments; everything else is literal.
+ * @example
+ * ```ts
+ * import { globToRegExp } from 'pkgseal';
+ *
+ * globToRegExp('@corp/*').test('@corp/ui'); // true
+ * globToRegExp('@corp/*').test('@corp/ui/extra'); // false: one * stays within a segment
+ * globToRegExp('https://github.com/corp/**').test('https://github.com/corp/app/x.yml'); // true
+ * ```
+ */
 export function globToRegExp(glob: string): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; i++) {

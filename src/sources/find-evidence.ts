@@ -3,6 +3,9 @@ import type { TreePackage } from '../tree/tree.types.js';
 import { readDirEvidence } from './dir-source.js';
 import { SourceError, type EvidenceFetcher, type EvidenceLookup } from './source.types.js';
 import { lookupUrlEvidence } from './url-source.js';
+import { displayUrl } from './http-fetcher.js';
+import { VerificationError } from '../verify/errors.js';
+import { parseEvidenceJson } from '../verify/json-text.js';
 
 export interface EvidenceContext {
   fetcher: EvidenceFetcher;
@@ -20,11 +23,16 @@ export interface EvidenceSearch {
 /**
  * Tries the policy's sources in order; the first that has evidence decides. A source that fails
  * (HTTP error, unreadable file) stops the search with a SourceError: a fault is never "no evidence".
+ * `trace` receives one line per source tried, saying what it returned (`pkgseal explain`).
  */
-export async function findEvidence(pkg: TreePackage, sources: EvidenceSource[], context: EvidenceContext): Promise<EvidenceSearch> {
+export async function findEvidence(pkg: TreePackage, sources: EvidenceSource[], context: EvidenceContext, trace?: (line: string) => void): Promise<EvidenceSearch> {
   const tried: string[] = [];
   for (const source of sources) {
-    const lookup = await lookupSource(pkg, source, context);
+    const lookup = await lookupSource(pkg, source, context).catch((error: unknown) => {
+      trace?.(`${source.kind}: failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    });
+    trace?.(lookup.found ? `${lookup.source}: found ${lookup.location}` : `${lookup.source}: ${lookup.reason}`);
     if (lookup.found) return { found: lookup, tried };
     tried.push(`${lookup.source} (${lookup.reason})`);
   }
@@ -57,10 +65,32 @@ async function lookupRegistryAttestations(pkg: TreePackage, context: EvidenceCon
   const packument = await context.fetcher.packument(pkg.name, pkg.registry);
   const version = packument.versions.get(pkg.version);
   if (!version) return { found: false, source, reason: `the registry has no version ${pkg.version}` };
+  if (version.integrity !== undefined && version.integrity !== pkg.integrity) {
+    throw new VerificationError('ARTIFACT_MISMATCH', `the registry's integrity ${version.integrity} differs from the lockfile's ${pkg.integrity}`);
+  }
   if (!version.attestations) return { found: false, source, reason: 'no attestations published' };
+  assertOnRegistryHost(version.attestations.url, pkg);
   const document = await context.fetcher.getJson(version.attestations.url);
   if (document === undefined) return { found: false, source, reason: `attestations not found at ${version.attestations.url}` };
   return { found: true, source, location: version.attestations.url, document };
+}
+
+/**
+ * The packument is the registry's word, so its attestations must come from the registry too: a
+ * URL on another host would make whoever can edit the packument (a mirror, a proxy) choose which
+ * host the evidence is read from, and which hosts the audit contacts.
+ */
+function assertOnRegistryHost(url: string, pkg: TreePackage): void {
+  if (originOf(url) !== undefined && originOf(url) === originOf(pkg.registry)) return;
+  throw new SourceError(`registry ${displayUrl(pkg.registry)} points the attestations of ${pkg.name}@${pkg.version} to another host (${displayUrl(url)}); they are only read from the registry itself`);
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Evidence that exists but cannot be read as JSON: a verification failure, never "no evidence". */
@@ -73,8 +103,9 @@ export class MalformedEvidenceError extends Error {
 
 function parseEvidenceText(text: string, location: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseEvidenceJson(text, location);
   } catch (error) {
-    throw new MalformedEvidenceError(`${location} is not valid JSON (${(error as Error).message})`);
+    if (error instanceof VerificationError) throw new MalformedEvidenceError(error.message);
+    throw error;
   }
 }

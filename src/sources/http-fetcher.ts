@@ -1,5 +1,6 @@
 import npmFetch from 'npm-registry-fetch';
 import pLimit from 'p-limit';
+import { jsonStructureProblem, MAX_EVIDENCE_BYTES } from '../verify/json-text.js';
 import { packumentUrl, toPackument, withTrailingSlash } from './packument.js';
 import { SourceError, type EvidenceFetcher, type Packument } from './source.types.js';
 
@@ -37,6 +38,8 @@ interface RequestOptions {
   bearerToken?: string;
   registry?: string;
   spec?: string;
+  /** A larger declared body fails at once, unread. */
+  maxBytes?: number;
 }
 
 /**
@@ -92,6 +95,11 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
         preferOnline: false,
         signal,
       } as npmFetch.Options);
+      const declared = Number(response.headers.get('content-length') ?? NaN);
+      if (requestOptions.maxBytes !== undefined && declared > requestOptions.maxBytes) {
+        response.body.resume();
+        return { kind: 'failed', reason: `response of ${declared} bytes is larger than the ${requestOptions.maxBytes / 1024 / 1024} MiB allowed`, retriable: false };
+      }
       return { kind: 'body', text: await response.text() };
     } catch (error) {
       return classifyFailure(error, signal.aborted, settings.timeoutMs);
@@ -117,8 +125,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     },
     async getJson(url, getOptions) {
       assertHttpUrl(url);
-      const text = await request(url, { what: `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken });
-      return text === undefined ? undefined : parseJson(text, url);
+      const text = await request(url, { what: `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken, maxBytes: MAX_EVIDENCE_BYTES });
+      return text === undefined ? undefined : parseEvidenceResponse(text, url);
     },
   };
 }
@@ -175,6 +183,15 @@ function parseJson(text: string, url: string): unknown {
   } catch {
     throw new SourceError(`GET ${displayUrl(url)}: response is not valid JSON`);
   }
+}
+
+/** Evidence and key documents: bounded, and with no key two readers could read differently. */
+function parseEvidenceResponse(text: string, url: string): unknown {
+  if (text.length > MAX_EVIDENCE_BYTES) throw new SourceError(`GET ${displayUrl(url)}: response is larger than the ${MAX_EVIDENCE_BYTES / 1024 / 1024} MiB allowed`);
+  const document = parseJson(text, url);
+  const problem = jsonStructureProblem(text);
+  if (problem) throw new SourceError(`GET ${displayUrl(url)}: response ${problem}`);
+  return document;
 }
 
 /** npm-registry-fetch would resolve anything else against the registry. */

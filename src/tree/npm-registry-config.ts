@@ -19,6 +19,9 @@ interface NpmConfigOptions {
 interface NpmConfigLoader {
   load(): Promise<void>;
   readonly flat: Record<string, unknown>;
+  /** Where a key's value comes from: `default`, `user`, `project`, `env`…; null when unknown. */
+  find(key: string): string | null;
+  get(key: string): unknown;
 }
 
 const require = createRequire(import.meta.url);
@@ -29,7 +32,22 @@ export interface NpmConfig {
   registryFor: (name: string) => string;
   /** npm's flattened options (registry, scoped registries, `//host/:_authToken`, proxy, ca…), for npm-registry-fetch. */
   flat: Record<string, unknown>;
+  /** `fetch-timeout`, `fetch-retries` and `fetch-retry-mintimeout`, when set rather than npm's defaults. */
+  fetch: FetchSettings;
 }
+
+export interface FetchSettings {
+  timeoutMs?: number;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+/** npm's setting, and pkgseal's name for it. npm's defaults (a 5-minute timeout) are not pkgseal's. */
+const FETCH_SETTINGS = [
+  ['fetch-timeout', 'timeoutMs'],
+  ['fetch-retries', 'retries'],
+  ['fetch-retry-mintimeout', 'retryDelayMs'],
+] as const satisfies ReadonlyArray<readonly [string, keyof FetchSettings]>;
 
 /**
  * Reads npm configuration the way npm does (`@npmcli/config`, built as npm/cli builds it):
@@ -60,7 +78,12 @@ export async function loadNpmConfig(dir: string, env: NodeJS.ProcessEnv = proces
     if (scope && typeof value === 'string' && value !== '') scopedRegistries.set(scope.toLowerCase(), withTrailingSlash(value));
   }
   const registryFor = (name: string): string => (name.startsWith('@') && scopedRegistries.get(name.slice(0, name.indexOf('/')).toLowerCase())) || defaultRegistry;
-  return { registryFor, flat };
+  const fetch: FetchSettings = {};
+  for (const [key, setting] of FETCH_SETTINGS) {
+    const value = config.get(key);
+    if (config.find(key) !== 'default' && typeof value === 'number' && Number.isFinite(value) && value >= (setting === 'timeoutMs' ? 1 : 0)) fetch[setting] = value;
+  }
+  return { registryFor, flat, fetch };
 }
 
 /** Registry base URL per package name from npm configuration (see loadNpmConfig). */

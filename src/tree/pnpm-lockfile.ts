@@ -3,7 +3,7 @@ import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject } from '../trust/json-fields.js';
 import { yamlKeyLines } from './lockfile-locations.js';
 import { packageOrigin, type PackageOrigin } from './npm-registry-config.js';
-import type { TreePackage } from './tree.types.js';
+import type { SourceLocation, TreePackage } from './tree.types.js';
 
 type RegistryFor = (name: string) => string;
 
@@ -51,7 +51,44 @@ export function readPnpmLockfile(text: string, file: string, registryFor: Regist
   const lockfile = checkLockfile(main.toJS());
   const packageLines = yamlKeyLines(main.get('packages', true), lineCounter);
   const importerLines = new Map(Object.keys(lockfile.importers).map((id) => [id, importerKeyLines(main.getIn(['importers', id], true), lineCounter)]));
+  const at = (line: number | undefined): SourceLocation | undefined => (line === undefined ? undefined : { file, line });
+  return lockfilePackages(lockfile, registryFor, {
+    ofPackage: (packageKey) => at(packageLines.get(packageKey)),
+    ofImporterDependency: (importerId, section, alias) => at(importerLines.get(importerId)?.get(`${section}/${alias}`)),
+  });
+}
 
+/**
+ * The packages of a lockfile object as pnpm hands it to pnpmfile hooks (`preResolution`'s
+ * `wantedLockfile`, `afterAllResolved`'s argument): the same TreePackages readPnpmLockfile reads
+ * from pnpm-lock.yaml for that lockfile, without lines. pnpm 9 and 10 keep the lockfile in memory
+ * in the older shape (importers with `specifiers` and plain references; `packages` keyed by
+ * snapshot key, dependencies inside), pnpm 11+ in the file's shape (`packages` + `snapshots`).
+ * `{}` (pnpm 12's "no lockfile yet") has no packages.
+ */
+export function readPnpmLockfileObject(lockfile: unknown, registryFor: RegistryFor): TreePackage[] {
+  if (!isObject(lockfile)) throw new Error('not a pnpm lockfile (expected an object)');
+  if (lockfile.importers === undefined && lockfile.packages === undefined) return [];
+  const document = lockfile.snapshots === undefined ? fileShapeOf(lockfile) : lockfile;
+  return lockfilePackages(checkLockfile(document), registryFor, { ofPackage: () => undefined, ofImporterDependency: () => undefined });
+}
+
+/**
+ * One package as pnpm resolved it (`{integrity}` from a registry, `{tarball}`, `{type: 'git'}`…),
+ * for hooks that see a single package rather than a lockfile (a fetcher): what a `packages:` entry
+ * with that resolution would read as.
+ */
+export function readPnpmResolution(name: string, version: string, resolution: unknown, registryFor: RegistryFor): Omit<TreePackage, 'paths' | 'dev' | 'optional' | 'peer'> {
+  return snapshotPackage(`${name}@${version}`, { name, version, resolution }, registryFor);
+}
+
+/** Where each entry is written, when the lockfile was read from text. */
+interface Locator {
+  ofPackage(packageKey: string): SourceLocation | undefined;
+  ofImporterDependency(importerId: string, section: ImporterSection, alias: string): SourceLocation | undefined;
+}
+
+function lockfilePackages(lockfile: Lockfile, registryFor: RegistryFor, locate: Locator): TreePackage[] {
   // Arborist's calcDepFlags as reachability: a flag holds unless some path from an importer avoids it.
   const edgesFrom = snapshotEdges(lockfile);
   const roots = importerEdges(lockfile);
@@ -68,8 +105,8 @@ export function readPnpmLockfile(text: string, file: string, registryFor: Regist
     const dev = !nonDev.has(snapshotKey);
     const optional = !nonOptional.has(snapshotKey);
     const flags = { dev, optional, peer: !nonPeer.has(snapshotKey), devOptional: !dev && !optional && !production.has(snapshotKey) };
-    const line = packageLines.get(packageKey);
-    const location = line === undefined ? {} : { location: { file, line } };
+    const found = locate.ofPackage(packageKey);
+    const location = found ? { location: found } : {};
     packages.push({ ...snapshotPackage(packageKey, metadata, registryFor), paths: [`node_modules/.pnpm/${snapshotKey}`], ...flags, ...location });
     // A dependency's own `link:` (from overrides) is relative to the lockfile's folder.
     for (const [alias, reference] of linkReferences(Object.values(snapshot))) {
@@ -79,19 +116,49 @@ export function readPnpmLockfile(text: string, file: string, registryFor: Regist
   for (const [importerId, importer] of Object.entries(lockfile.importers)) {
     for (const section of IMPORTER_SECTIONS) {
       for (const [alias, reference] of linkReferences([importer[section]])) {
-        const line = importerLines.get(importerId)?.get(`${section}/${alias}`);
+        const found = locate.ofImporterDependency(importerId, section, alias);
         packages.push({
           ...linkPackage(alias, reference, importerId, posix.join(importerId, 'node_modules', alias), lockfile, registryFor),
           dev: section === 'devDependencies',
           optional: section === 'optionalDependencies',
           peer: false,
           devOptional: false,
-          ...(line === undefined ? {} : { location: { file, line } }),
+          ...(found ? { location: found } : {}),
         });
       }
     }
   }
   return packages;
+}
+
+/**
+ * pnpm 9/10's in-memory lockfile in the file's shape: importers' `specifiers` folded into
+ * `{specifier, version}` entries, and each `packages` entry split into its metadata (under the key
+ * without peer suffix) and its snapshot (dependencies, under the full key).
+ */
+function fileShapeOf(inMemory: JsonObject): JsonObject {
+  const importers: JsonObject = {};
+  for (const [id, importer] of Object.entries(mappingOf(inMemory.importers ?? {}, 'importers'))) {
+    const importerPath = `importers["${id}"]`;
+    const sections = importer === null ? {} : mappingOf(importer, importerPath);
+    const specifiers = isObject(sections.specifiers) ? sections.specifiers : {};
+    const fileImporter: JsonObject = {};
+    for (const section of IMPORTER_SECTIONS) {
+      if (sections[section] === undefined || sections[section] === null) continue;
+      fileImporter[section] = Object.fromEntries(
+        Object.entries(mappingOf(sections[section], `${importerPath}.${section}`)).map(([alias, version]) => [alias, { specifier: specifiers[alias], version }]),
+      );
+    }
+    importers[id] = fileImporter;
+  }
+  const packages: JsonObject = {};
+  const snapshots: JsonObject = {};
+  for (const [snapshotKey, entry] of Object.entries(mappingOf(inMemory.packages ?? {}, 'packages'))) {
+    const { dependencies, optionalDependencies, ...metadata } = mappingOf(entry, `packages["${snapshotKey}"]`);
+    packages[packageKeyOf(snapshotKey)] ??= metadata;
+    snapshots[snapshotKey] = { dependencies, optionalDependencies };
+  }
+  return { lockfileVersion: inMemory.lockfileVersion, importers, packages, snapshots };
 }
 
 function snapshotPackage(packageKey: string, metadata: JsonObject, registryFor: RegistryFor): Omit<TreePackage, 'paths' | 'dev' | 'optional' | 'peer'> {

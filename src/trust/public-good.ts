@@ -18,6 +18,13 @@ interface SeedTargets {
  * The Sigstore public-good trusted root and npm's registry keys, as carried by the TUF seeds
  * that ship inside `@sigstore/tuf`. Reading them needs no network, unlike `sigstore.verify()`,
  * which contacts the TUF CDN even when told to use its cache.
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial } from 'pkgseal';
+ *
+ * const trust = publicGoodTrustMaterial(); // no network: read from the TUF seeds shipped with pkgseal's dependencies
+ * console.log(trust.digest);
+ * ```
  */
 export function publicGoodTrustMaterial(): TrustMaterial {
   const seeds = readSeedTargets();

@@ -9,6 +9,15 @@ const EPOCH = new Date(0);
  * (`keyId`, `keyUsage`, `publicKey.rawBytes`, `publicKey.validFor`) or the registry endpoint
  * `/-/npm/v1/keys` (`keyid`, `key`, `expires`). The endpoint shape carries no usage, so its keys
  * serve both signatures and attestations.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { registryKeysFromJson } from 'pkgseal';
+ *
+ * // Saved from https://npm.corp.example/-/npm/v1/keys
+ * const keys = registryKeysFromJson(JSON.parse(readFileSync('corp-registry-keys.json', 'utf8')), 'corp-registry-keys.json');
+ * console.log(keys.map((key) => `${key.keyID} ${key.usage ?? 'any usage'}`));
+ * ```
  */
 export function registryKeysFromJson(document: unknown, source: string): TrustedPublicKey[] {
   try {

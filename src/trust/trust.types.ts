@@ -1,13 +1,32 @@
 import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from '@sigstore/core';
 
-/** A closed interval; `end` undefined means open-ended. */
+/**
+ * A closed interval; `end` undefined means open-ended.
+ * @example
+ * ```ts
+ * import type { ValidityWindow } from 'pkgseal';
+ *
+ * const openEnded: ValidityWindow = { start: new Date('2023-03-20T00:00:00Z') };
+ * const retired: ValidityWindow = { start: new Date('2021-03-07T00:00:00Z'), end: new Date('2022-04-13T00:00:00Z') };
+ * ```
+ */
 export interface ValidityWindow {
   start: Date;
   end?: Date;
 }
 
-/** A transparency log or CT log whose signatures we accept. */
+/**
+ * A transparency log or CT log whose signatures we accept.
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial, type TrustedLog } from 'pkgseal';
+ *
+ * const acceptsEntriesAt = (log: TrustedLog, time: Date): boolean =>
+ *   log.validFor.start <= time && (log.validFor.end === undefined || time <= log.validFor.end);
+ * const logsNow = publicGoodTrustMaterial().tlogs.filter((log) => acceptsEntriesAt(log, new Date()));
+ * ```
+ */
 export interface TrustedLog {
   /** SHA-256 of the log's DER public key (the log ID). */
   logID: Buffer;
@@ -18,14 +37,31 @@ export interface TrustedLog {
   validFor: ValidityWindow;
 }
 
-/** A Fulcio CA or an RFC 3161 timestamp authority: a chain, leaf first, root last. */
+/**
+ * A Fulcio CA or an RFC 3161 timestamp authority: a chain, leaf first, root last.
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial, type TrustedCertificateAuthority } from 'pkgseal';
+ *
+ * const fulcio: TrustedCertificateAuthority[] = publicGoodTrustMaterial().certificateAuthorities;
+ * console.log(fulcio.map((authority) => `${authority.uri}: ${authority.certChain.length} certificates`));
+ * ```
+ */
 export interface TrustedCertificateAuthority {
   uri: string;
   certChain: X509Certificate[];
   validFor: ValidityWindow;
 }
 
-/** A managed public key (npm registry keys, `--key`). */
+/**
+ * A managed public key (npm registry keys, `--key`).
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial, type TrustedPublicKey } from 'pkgseal';
+ *
+ * const npmSignatureKeys: TrustedPublicKey[] = publicGoodTrustMaterial().publicKeys.filter((key) => key.usage === 'npm:signatures');
+ * ```
+ */
 export interface TrustedPublicKey {
   keyID: string;
   publicKey: KeyObject;
@@ -34,6 +70,18 @@ export interface TrustedPublicKey {
   usage?: string;
 }
 
+/**
+ * Everything verification trusts: Fulcio CAs, timestamp authorities, transparency logs, CT logs
+ * and managed keys (npm's registry keys), each with its validity window. `digest` identifies the
+ * set, so cached verifications are tied to it.
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial, type TrustMaterial } from 'pkgseal';
+ *
+ * const trust: TrustMaterial = publicGoodTrustMaterial();
+ * const rekorURLs = trust.tlogs.map((log) => log.baseURL);
+ * ```
+ */
 export interface TrustMaterial {
   /** Content digest (sha256 hex) of the trust inputs: keys for caches. */
   digest: string;

@@ -19,6 +19,21 @@ const TRUSTED_ROOT_MEDIA_TYPES = [
 
 const RSA_PKCS1_KEY_DETAILS = new Set(['PKCS1_RSA_PKCS1V5', 'PKCS1_RSA_PSS']);
 
+/**
+ * A trusted root (or registry keys document) that is malformed: unknown media type, an authority
+ * or key without a validity window, an unreadable key or certificate. Never silently a smaller
+ * trust set.
+ * @example
+ * ```ts
+ * import { trustMaterialFromTrustedRoot, TrustedRootError } from 'pkgseal';
+ *
+ * try {
+ *   trustMaterialFromTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' });
+ * } catch (error) {
+ *   if (error instanceof TrustedRootError) console.error(error.message);
+ * }
+ * ```
+ */
 export class TrustedRootError extends Error {
   constructor(message: string) {
     super(message);
@@ -30,6 +45,15 @@ export class TrustedRootError extends Error {
  * Validates a Sigstore `trusted_root.json` document and builds trust material from it.
  * Every authority, log and key must carry a validity window; anything malformed is an error,
  * never a silently smaller trust set.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { trustMaterialFromTrustedRoot } from 'pkgseal';
+ *
+ * // A private Sigstore instance (`cosign trusted-root create`, or the instance's TUF repository).
+ * const trust = trustMaterialFromTrustedRoot(JSON.parse(readFileSync('corp-trusted-root.json', 'utf8')));
+ * console.log(`${trust.certificateAuthorities.length} Fulcio CAs, ${trust.tlogs.length} transparency logs`);
+ * ```
  */
 export function trustMaterialFromTrustedRoot(document: unknown, extraDigestInput = ''): TrustMaterial {
   try {

@@ -18,7 +18,17 @@ const DIGEST_ALGORITHMS: Partial<Record<HashAlgorithm, DigestAlgorithm>> = {
   [HashAlgorithm.SHA2_512]: 'sha512',
 };
 
-/** Parses and structurally validates a Sigstore bundle (v0.1–v0.3). Throws VerificationError. */
+/**
+ * Parses and structurally validates a Sigstore bundle (v0.1–v0.3). Throws VerificationError.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseBundle } from 'pkgseal';
+ *
+ * const bundle = parseBundle(JSON.parse(readFileSync('a.txt.sigstore.json', 'utf8')));
+ * console.log(bundle.version, bundle.content.kind, bundle.tlogEntries.length);
+ * ```
+ */
 export function parseBundle(document: unknown): ParsedBundle {
   if (!isObject(document)) fail('BUNDLE_PARSE_ERROR', 'bundle is not a JSON object');
   const mediaType = typeof document.mediaType === 'string' ? document.mediaType : '';
@@ -79,11 +89,15 @@ function toSigningMaterial(bundle: Bundle, version: BundleVersion): SigningMater
 
 function certificateMaterial(rawCertificates: Uint8Array[]): SigningMaterial {
   const chain = rawCertificates.map((raw, i) => {
+    let certificate: X509Certificate;
     try {
-      return X509Certificate.parse(Buffer.from(raw));
+      certificate = X509Certificate.parse(Buffer.from(raw));
     } catch (error) {
       fail('BUNDLE_PARSE_ERROR', `certificate ${i} is not valid X.509 (${(error as Error).message})`);
     }
+    // The parser stops where the certificate ends; bytes after it would be read by nobody.
+    if (!certificate.root.toDER().equals(Buffer.from(raw))) fail('BUNDLE_PARSE_ERROR', `certificate ${i} is not exactly one DER-encoded certificate`);
+    return certificate;
   });
   const [leaf] = chain;
   if (!leaf) fail('BUNDLE_PARSE_ERROR', 'empty certificate chain');
@@ -95,6 +109,9 @@ function assertLogIndexes(bundle: Bundle): void {
     if (!/^\d+$/.test(entry.logIndex)) fail('BUNDLE_PARSE_ERROR', `invalid tlog entry log index "${entry.logIndex}"`);
     if (entry.inclusionProof && !/^\d+$/.test(entry.inclusionProof.logIndex)) {
       fail('BUNDLE_PARSE_ERROR', `invalid inclusion proof log index "${entry.inclusionProof.logIndex}"`);
+    }
+    if (entry.inclusionProof && !/^\d+$/.test(entry.inclusionProof.treeSize)) {
+      fail('BUNDLE_PARSE_ERROR', `invalid inclusion proof tree size "${entry.inclusionProof.treeSize}"`);
     }
     if (!/^\d+$/.test(entry.integratedTime)) fail('BUNDLE_PARSE_ERROR', `invalid integrated time "${entry.integratedTime}"`);
   }

@@ -2,6 +2,16 @@ import type { X509Certificate } from '@sigstore/core';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 
 export type BundleVersion = '0.1' | '0.2' | '0.3';
+/**
+ * The digest algorithms a bundle or an artifact may use.
+ * @example
+ * ```ts
+ * import type { Artifact, DigestAlgorithm } from 'pkgseal';
+ *
+ * const algorithm: DigestAlgorithm = 'sha512';
+ * const artifact: Artifact = { kind: 'digest', algorithm, digest: Buffer.alloc(64) };
+ * ```
+ */
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
 export interface MessageSignatureContent {
@@ -24,7 +34,17 @@ export type SigningMaterial =
   | { kind: 'certificate'; leaf: X509Certificate; chain: X509Certificate[] }
   | { kind: 'publicKey'; hint: string };
 
-/** A bundle that parsed and passed structural checks; nothing in it is trusted yet. */
+/**
+ * A bundle that parsed and passed structural checks; nothing in it is trusted yet.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseBundle, type ParsedBundle } from 'pkgseal';
+ *
+ * const bundle: ParsedBundle = parseBundle(JSON.parse(readFileSync('a.txt.sigstore.json', 'utf8')));
+ * const signedBy = bundle.material.kind === 'certificate' ? 'a certificate' : `the key hinted ${bundle.material.hint}`;
+ * ```
+ */
 export interface ParsedBundle {
   version: BundleVersion;
   mediaType: string;

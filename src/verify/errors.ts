@@ -1,4 +1,13 @@
-/** Why a piece of evidence failed verification. Callers branch on `code`; users read `message`. */
+/**
+ * Why a piece of evidence failed verification. Callers branch on `code`; users read `message`.
+ * @example
+ * ```ts
+ * import { VerificationError, type VerificationErrorCode } from 'pkgseal';
+ *
+ * const WRONG_SIGNER_OR_ARTIFACT: VerificationErrorCode[] = ['IDENTITY_MISMATCH', 'SUBJECT_MISMATCH', 'ARTIFACT_MISMATCH'];
+ * const isWrongSignerOrArtifact = (error: unknown): boolean => error instanceof VerificationError && WRONG_SIGNER_OR_ARTIFACT.includes(error.code);
+ * ```
+ */
 export type VerificationErrorCode =
   | 'BUNDLE_PARSE_ERROR'
   | 'BUNDLE_UNSUPPORTED'
@@ -20,6 +29,20 @@ export type VerificationErrorCode =
   | 'ATTESTATION_ERROR'
   | 'REGISTRY_SIGNATURE_ERROR';
 
+/**
+ * Evidence that does not verify. Programs branch on `code` (a VerificationErrorCode); people
+ * read `message`, one line that names the rule that failed.
+ * @example
+ * ```ts
+ * import { parseBundle, VerificationError } from 'pkgseal';
+ *
+ * try {
+ *   parseBundle({ mediaType: 'application/json' });
+ * } catch (error) {
+ *   if (error instanceof VerificationError) console.error(`${error.code}: ${error.message}`);
+ * }
+ * ```
+ */
 export class VerificationError extends Error {
   readonly code: VerificationErrorCode;
   constructor(code: VerificationErrorCode, message: string) {

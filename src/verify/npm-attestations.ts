@@ -4,13 +4,45 @@ import { fail, VerificationError } from './errors.js';
 import { verifyParsedBundle, type VerifiedBundle, type VerifyBundleOptions } from './verify-bundle.js';
 
 
+/**
+ * One verified bundle of the evidence and the predicate type it attests (SLSA provenance, npm's
+ * publish attestation, or `''` for a plain message signature).
+ * @example
+ * ```ts
+ * import type { VerifiedAttestation } from 'pkgseal';
+ *
+ * const provenanceSigner = (attestations: VerifiedAttestation[]) =>
+ *   attestations.find((attestation) => attestation.predicateType.startsWith('https://slsa.dev/provenance/'))?.signer;
+ * ```
+ */
 export interface VerifiedAttestation extends VerifiedBundle {
   predicateType: string;
 }
 
-/** Evidence as stored: one Sigstore bundle, or a registry attestations document of several. */
+/**
+ * Evidence as stored: one Sigstore bundle, or a registry attestations document of several.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import type { Evidence } from 'pkgseal';
+ *
+ * const evidence: Evidence = { kind: 'bundle', bundle: JSON.parse(readFileSync('my-lib-1.0.0.tgz.sigstore.json', 'utf8')) };
+ * ```
+ */
 export type Evidence = { kind: 'bundle'; bundle: unknown } | { kind: 'attestations'; attestations: Array<{ predicateType: string; bundle: unknown }> };
 
+/**
+ * Tells one Sigstore bundle from an npm registry attestations document (`{"attestations": [...]}`)
+ * and checks the document's shape. Nothing is verified yet; throws VerificationError.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { classifyEvidence } from 'pkgseal';
+ *
+ * const evidence = classifyEvidence(JSON.parse(readFileSync('attestations.json', 'utf8')));
+ * console.log(evidence.kind === 'attestations' ? evidence.attestations.map((attestation) => attestation.predicateType) : 'one bundle');
+ * ```
+ */
 export function classifyEvidence(document: unknown): Evidence {
   if (!isObject(document)) fail('BUNDLE_PARSE_ERROR', 'evidence is not a JSON object');
   if (!('attestations' in document)) return { kind: 'bundle', bundle: document };
@@ -31,6 +63,15 @@ export function classifyEvidence(document: unknown): Evidence {
 /**
  * Verifies every bundle in the evidence. Registry attestations are additionally bound to their
  * unsigned wrapper: the wrapper's predicateType must equal the signed statement's.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { classifyEvidence, publicGoodTrustMaterial, readNpmTarball, verifyEvidence } from 'pkgseal';
+ *
+ * const tarball = await readNpmTarball('sigstore-2.3.1.tgz');
+ * const evidence = classifyEvidence(JSON.parse(readFileSync('attestations.json', 'utf8')));
+ * const attestations = verifyEvidence(evidence, { trust: publicGoodTrustMaterial(), npmPackage: tarball.package });
+ * ```
  */
 export function verifyEvidence(evidence: Evidence, options: VerifyBundleOptions): VerifiedAttestation[] {
   if (evidence.kind === 'bundle') {

@@ -34,9 +34,27 @@ const LEGACY_OIDS = {
   githubWorkflowRef: 6,
 } as const satisfies Record<string, number>;
 
+/**
+ * Fulcio certificate extensions by name (`sourceRepositoryURI`, `buildConfigURI`,
+ * `runnerEnvironment`, ..., and the deprecated `githubWorkflow*`), as the certificate encodes them.
+ * @example
+ * ```ts
+ * import type { CertificateClaims } from 'pkgseal';
+ *
+ * const builtOnHostedRunner = (claims: CertificateClaims): boolean => claims.runnerEnvironment === 'github-hosted';
+ * ```
+ */
 export type CertificateClaims = Partial<Record<keyof typeof CLAIM_OIDS | keyof typeof LEGACY_OIDS, string>>;
 
-/** Who signed, as the Fulcio certificate says. Everything here comes from signed bytes. */
+/**
+ * Who signed, as the Fulcio certificate says. Everything here comes from signed bytes.
+ * @example
+ * ```ts
+ * import type { SignerIdentity } from 'pkgseal';
+ *
+ * const signedInGithubActions = (signer: SignerIdentity): boolean => signer.issuer === 'https://token.actions.githubusercontent.com';
+ * ```
+ */
 export interface SignerIdentity {
   /** The SAN: a URI, an email address, or an otherName username. */
   subject: string;
@@ -45,11 +63,25 @@ export interface SignerIdentity {
 }
 
 const SAN_OTHERNAME_OID = '1.3.6.1.4.1.57264.1.7';
+const SAN_OID = '2.5.29.17';
 
+/**
+ * Reads who signed from a Fulcio certificate: the SAN, the OIDC issuer and every Fulcio claim
+ * extension (OIDs 1.3.6.1.4.1.57264.1.1–.23). Throws VerificationError when the SAN or issuer is
+ * missing or an extension is not encoded as Fulcio encodes it. It does not check the chain.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { X509Certificate } from '@sigstore/core';
+ * import { signerIdentityFromCertificate } from 'pkgseal';
+ *
+ * const identity = signerIdentityFromCertificate(X509Certificate.parse(readFileSync('signing-cert.pem', 'utf8')));
+ * console.log(identity.subject, identity.issuer, identity.claims.sourceRepositoryURI);
+ * ```
+ */
 export function signerIdentityFromCertificate(certificate: X509Certificate): SignerIdentity {
-  const san = certificate.extSubjectAltName;
-  const subject = san?.uri ?? san?.rfc822Name ?? san?.otherName(SAN_OTHERNAME_OID);
-  if (!subject) fail('CERTIFICATE_ERROR', 'signing certificate has no subject alternative name');
+  assertEachExtensionOnce(certificate);
+  const subject = subjectAlternativeName(certificate);
   const claims: CertificateClaims = {};
   for (const [name, arc] of Object.entries(LEGACY_OIDS)) {
     const extension = certificate.extension(`${FULCIO_OID}.${arc}`);
@@ -64,12 +96,74 @@ export function signerIdentityFromCertificate(certificate: X509Certificate): Sig
   return { subject, issuer, claims };
 }
 
-function decodeUTF8String(der: Buffer, arc: number): string {
+/** RFC 5280 allows each extension once; a reader that takes the first and one that takes the last would see different signers. */
+function assertEachExtensionOnce(certificate: X509Certificate): void {
+  const seen = new Set<string>();
+  for (const extension of certificate.extensions) {
+    const oid = extension.subs[0]?.toOID();
+    if (oid === undefined) continue;
+    if (seen.has(oid)) fail('CERTIFICATE_ERROR', `signing certificate has extension ${oid} more than once`);
+    seen.add(oid);
+  }
+}
+
+/**
+ * The one SAN Fulcio writes: a URI, an e-mail address or a username otherName. Read strictly: the
+ * library decodes it as 7-bit ASCII, which drops the high bit of every other byte, so
+ * `https://\xe7ithub.com/…` would read as `https://github.com/…`.
+ */
+function subjectAlternativeName(certificate: X509Certificate): string {
+  const san = certificate.extension(SAN_OID);
+  if (!san) fail('CERTIFICATE_ERROR', 'signing certificate has no subject alternative name');
+  let names: ASN1Obj[];
   try {
-    const value = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
-    if (value.tag.isUniversal() && value.tag.number === 0x0c && !value.tag.constructed) return value.value.toString('utf8');
+    names = san.valueObj.subs[0]?.subs ?? [];
+  } catch {
+    fail('CERTIFICATE_ERROR', 'signing certificate has a malformed subject alternative name');
+  }
+  if (names.length !== 1) fail('CERTIFICATE_ERROR', `signing certificate has ${names.length} subject alternative names; Fulcio issues exactly one`);
+  const [name] = names as [ASN1Obj];
+  if (name.tag.isContextSpecific(URI_TAG) || name.tag.isContextSpecific(RFC822_TAG)) return printable(name.value);
+  if (name.tag.isContextSpecific(OTHER_NAME_TAG) && name.subs[0]?.toOID() === SAN_OTHERNAME_OID) {
+    const value = name.subs[1]?.subs[0];
+    if (value && value.tag.isUniversal() && value.tag.number === UTF8_STRING && !value.tag.constructed) return printable(Buffer.from(strictUTF8(value.value), 'utf8'));
+  }
+  fail('CERTIFICATE_ERROR', 'signing certificate has no URI, e-mail or username subject alternative name');
+}
+
+const OTHER_NAME_TAG = 0x00;
+const RFC822_TAG = 0x01;
+const URI_TAG = 0x06;
+const UTF8_STRING = 0x0c;
+
+function printable(bytes: Buffer): string {
+  if (bytes.length === 0 || !bytes.every((byte) => byte >= 0x20 && byte < 0x7f)) {
+    fail('CERTIFICATE_ERROR', 'signing certificate subject alternative name is not printable ASCII');
+  }
+  return bytes.toString('ascii');
+}
+
+function decodeUTF8String(der: Buffer, arc: number): string {
+  let value: ASN1Obj | undefined;
+  try {
+    value = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
   } catch {
     // reported below
   }
-  fail('CERTIFICATE_ERROR', `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
+  // Exactly one UTF8String: trailing bytes are something a stricter reader would refuse.
+  if (!value || !value.tag.isUniversal() || value.tag.number !== UTF8_STRING || value.tag.constructed || !value.toDER().equals(der)) {
+    fail('CERTIFICATE_ERROR', `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
+  }
+  return strictUTF8(value.value);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Invalid UTF-8 would decode to U+FFFD, which a `*` in a policy glob matches. */
+function strictUTF8(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    fail('CERTIFICATE_ERROR', 'signing certificate has text that is not valid UTF-8');
+  }
 }

@@ -8,18 +8,21 @@ import { fail } from './errors.js';
  * returns its time. Certificates embedded in the timestamp are never trusted.
  */
 export function verifyRFC3161Timestamp(der: Buffer, signature: Buffer, authorities: TrustedCertificateAuthority[]): Date {
-  let timestamp: RFC3161Timestamp;
+  // The parser is lazy: the fields read here are decoded (and may turn out malformed) only now.
+  let timestamp: RFC3161Timestamp, time: Date, signerSerialNumber: Buffer, signerIssuer: Buffer;
   try {
     timestamp = RFC3161Timestamp.parse(Buffer.from(der) as Buffer<ArrayBuffer>);
+    time = timestamp.signingTime;
+    signerSerialNumber = timestamp.signerSerialNumber;
+    signerIssuer = timestamp.signerIssuer;
   } catch (error) {
     fail('TIMESTAMP_ERROR', `malformed RFC 3161 timestamp (${(error as Error).message})`);
   }
-  const time = timestamp.signingTime;
   const candidates = authorities.filter(
     (authority) =>
       isWithin(authority.validFor, time) &&
-      authority.certChain[0]?.serialNumber.equals(timestamp.signerSerialNumber) &&
-      authority.certChain[0]?.issuer.equals(timestamp.signerIssuer),
+      authority.certChain[0]?.serialNumber.equals(signerSerialNumber) &&
+      authority.certChain[0]?.issuer.equals(signerIssuer),
   );
   for (const authority of candidates) {
     const [signingCertificate] = authority.certChain;

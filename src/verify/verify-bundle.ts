@@ -2,7 +2,15 @@ import type { KeyObject } from 'node:crypto';
 import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { isWithin, type TrustMaterial, type TrustedPublicKey } from '../trust/trust.types.js';
 
-/** npm's registry key usage for its publish attestations. */
+/**
+ * npm's registry key usage for its publish attestations.
+ * @example
+ * ```ts
+ * import { NPM_ATTESTATION_KEY_USAGE, publicGoodTrustMaterial } from 'pkgseal';
+ *
+ * const attestationKeys = publicGoodTrustMaterial().publicKeys.filter((key) => key.usage === NPM_ATTESTATION_KEY_USAGE);
+ * ```
+ */
 export const NPM_ATTESTATION_KEY_USAGE = 'npm:attestations';
 import { artifactDigest, npmPurl, type Artifact, type NpmPackageVersion } from './artifact.js';
 import type { ParsedBundle } from './bundle.types.js';
@@ -14,6 +22,17 @@ import { parseStatement, type Statement } from './statement.js';
 import { verifyRFC3161Timestamp } from './timestamp.js';
 import { verifyTLogEntry, type VerifiedLogEntry } from './tlog/index.js';
 
+/**
+ * How `verifyParsedBundle` and `verifyEvidence` verify: the trust material, what the bundle must
+ * be about, an optional managed key, and how many log entries, timestamps and SCTs it needs.
+ * @example
+ * ```ts
+ * import { publicGoodTrustMaterial, readNpmTarball, type VerifyBundleOptions } from 'pkgseal';
+ *
+ * const tarball = await readNpmTarball('sigstore-2.3.1.tgz');
+ * const options: VerifyBundleOptions = { trust: publicGoodTrustMaterial(), npmPackage: tarball.package, tlogThreshold: 1 };
+ * ```
+ */
 export interface VerifyBundleOptions {
   trust: TrustMaterial;
   /** The artifact the bundle must be about (message digest, or a DSSE statement subject). */
@@ -29,13 +48,48 @@ export interface VerifyBundleOptions {
   ctlogThreshold?: number;
 }
 
+/**
+ * Who signed a verified bundle: the identity in its Fulcio certificate, or the ID of the managed
+ * key (an npm registry key, `--key`) that verified it.
+ * @example
+ * ```ts
+ * import type { VerifiedSigner } from 'pkgseal';
+ *
+ * const signerName = (signer: VerifiedSigner): string =>
+ *   signer.kind === 'certificate' ? `${signer.identity.subject} (${signer.identity.issuer})` : `key ${signer.keyID}`;
+ * ```
+ */
 export type VerifiedSigner = { kind: 'certificate'; identity: SignerIdentity } | { kind: 'key'; keyID: string };
 
+/**
+ * A verified time at which the signature existed: a transparency log's integrated time or an
+ * RFC 3161 timestamp. Certificates are checked as valid at these times.
+ * @example
+ * ```ts
+ * import type { VerifiedTimestamp } from 'pkgseal';
+ *
+ * const earliest = (timestamps: VerifiedTimestamp[]): Date | undefined =>
+ *   timestamps.map((timestamp) => timestamp.time).sort((a, b) => a.getTime() - b.getTime())[0];
+ * ```
+ */
 export interface VerifiedTimestamp {
   source: 'transparency-log' | 'timestamp-authority';
   time: Date;
 }
 
+/**
+ * What a bundle proved once every check held: its version, who signed, the in-toto statement
+ * (for DSSE bundles), the transparency-log entries and the verified times.
+ * @example
+ * ```ts
+ * import type { VerifiedBundle } from 'pkgseal';
+ *
+ * function describe(verified: VerifiedBundle): string {
+ *   const who = verified.signer.kind === 'certificate' ? verified.signer.identity.subject : `key ${verified.signer.keyID}`;
+ *   return `${who}, in ${verified.tlogEntries.length} log entries, statement ${verified.statement?.predicateType ?? '(none)'}`;
+ * }
+ * ```
+ */
 export interface VerifiedBundle {
   bundleVersion: string;
   signer: VerifiedSigner;
@@ -44,7 +98,19 @@ export interface VerifiedBundle {
   timestamps: VerifiedTimestamp[];
 }
 
-/** Verifies a parsed bundle end to end, failing closed on the first rule that does not hold. */
+/**
+ * Verifies a parsed bundle end to end, failing closed on the first rule that does not hold.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseBundle, publicGoodTrustMaterial, verifyParsedBundle } from 'pkgseal';
+ *
+ * // Verifies the bundle itself; who signed is for the caller to judge (verifyArtifact does both).
+ * const bundle = parseBundle(JSON.parse(readFileSync('a.txt.sigstore.json', 'utf8')));
+ * const verified = verifyParsedBundle(bundle, { trust: publicGoodTrustMaterial(), artifact: { kind: 'bytes', data: readFileSync('a.txt') } });
+ * if (verified.signer.kind === 'certificate') console.log(verified.signer.identity.subject);
+ * ```
+ */
 export function verifyParsedBundle(bundle: ParsedBundle, options: VerifyBundleOptions): VerifiedBundle {
   const { trust } = options;
   const signingKey = resolveSigningKey(bundle, options);
@@ -93,7 +159,11 @@ function resolveSigningKey(bundle: ParsedBundle, options: VerifyBundleOptions): 
   if (bundle.material.kind === 'certificate') {
     if (options.publicKey) fail('PUBLIC_KEY_ERROR', 'bundle is signed with a certificate, but a key was given to verify it with');
     const { leaf } = bundle.material;
-    return { key: sigstoreCrypto.createPublicKey(leaf.publicKey), der: leaf.root.toDER() };
+    try {
+      return { key: sigstoreCrypto.createPublicKey(leaf.publicKey), der: leaf.root.toDER() };
+    } catch (error) {
+      fail('CERTIFICATE_ERROR', `signing certificate has no usable public key (${(error as Error).message})`);
+    }
   }
   if (options.publicKey) return { key: options.publicKey, der: options.publicKey.export({ format: 'der', type: 'spki' }) };
   const { hint } = bundle.material;

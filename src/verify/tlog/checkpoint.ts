@@ -65,7 +65,8 @@ function parseSignatures(block: string): NoteSignature[] {
       const match = SIGNATURE_LINE.exec(line);
       if (!match) fail('TLOG_CHECKPOINT_ERROR', 'malformed checkpoint signature line');
       const bytes = Buffer.from(match[2] ?? '', 'base64');
-      if (bytes.length < 5) fail('TLOG_CHECKPOINT_ERROR', 'malformed checkpoint signature');
+      // Strictly: the lenient decoder reads `…A=` and `…A=Xn` as the same signature.
+      if (bytes.length < 5 || bytes.toString('base64') !== match[2]) fail('TLOG_CHECKPOINT_ERROR', 'malformed checkpoint signature');
       return { name: match[1] ?? '', keyHint: bytes.subarray(0, 4), signature: bytes.subarray(4) };
     });
 }

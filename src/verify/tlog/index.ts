@@ -6,6 +6,18 @@ import { verifyCheckpoint } from './checkpoint.js';
 import { computeInclusionRoot } from './merkle.js';
 import { verifySignedEntryTimestamp } from './set.js';
 
+/**
+ * A transparency-log entry that verified: which log, its index and kind, when it was integrated,
+ * and how inclusion was shown (a signed promise, an inclusion proof, or both).
+ * @example
+ * ```ts
+ * import type { VerifiedLogEntry } from 'pkgseal';
+ *
+ * // Attestations carry their entries without `log`, naming it by `logURL` instead.
+ * const describeEntry = (entry: Omit<VerifiedLogEntry, 'log'>): string =>
+ *   `#${entry.logIndex} (${entry.kind}, ${entry.inclusion.join(' + ')}) at ${entry.integratedTime?.toISOString() ?? 'an RFC 3161 time'}`;
+ * ```
+ */
 export interface VerifiedLogEntry {
   logIndex: string;
   logID: string;
