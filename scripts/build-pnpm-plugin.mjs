@@ -22,8 +22,8 @@ import * as esbuild from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = join(ROOT, 'src/pnpm-plugin/pnpmfile.ts');
-const PLUGIN_DIR = join(ROOT, 'hooks/pnpm-plugin');
-export const BUNDLE = join(PLUGIN_DIR, 'pnpmfile.cjs');
+export const PLUGIN_DIR = join(ROOT, 'hooks/pnpm-plugin');
+const BUNDLE = join(PLUGIN_DIR, 'pnpmfile.cjs');
 
 /** file (relative to the repository) → [text as written, text in the bundle]. */
 const SOURCE_REWRITES = {
@@ -78,15 +78,18 @@ function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** Bundles the plugin; returns the bundle's path and every module it leaves to `require` at run time. */
-export async function buildPnpmPlugin() {
+/**
+ * Bundles the plugin into `outDir` (default hooks/pnpm-plugin; tests build into a folder of their
+ * own); returns the bundle's path, its size and every module it leaves to `require` at run time.
+ */
+export async function buildPnpmPlugin({ outDir = PLUGIN_DIR } = {}) {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const plugin = JSON.parse(readFileSync(join(PLUGIN_DIR, 'package.json'), 'utf8'));
   if (plugin.version !== version) throw new Error(`hooks/pnpm-plugin/package.json has version ${plugin.version}, pkgseal ${version}: make them equal`);
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [ENTRY],
-    outfile: BUNDLE,
+    outfile: join(outDir, 'pnpmfile.cjs'),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -105,7 +108,7 @@ export async function buildPnpmPlugin() {
   const runtimeRequires = [...new Set(output.imports.filter((imported) => imported.external).map((imported) => imported.path))].sort();
   const foreign = runtimeRequires.filter((path) => !BUILTINS.has(path));
   if (foreign.length > 0) throw new Error(`the bundle would require modules that are not Node built-ins: ${foreign.join(', ')}`);
-  return { bundle: BUNDLE, runtimeRequires, bytes: output.bytes };
+  return { bundle: join(outDir, 'pnpmfile.cjs'), runtimeRequires, bytes: output.bytes };
 }
 
 /**

@@ -62,28 +62,34 @@ describe('huge fields', () => {
     assertRejected(() => verifyGood(JSON.stringify(bundle)), 'BUNDLE_PARSE_ERROR', /bundle is larger than 32 MiB: not evidence/);
   });
 
-  test('a 4 MiB DSSE payload is rejected by the log entry, not read as a statement', () => {
+  test('a 1 MiB DSSE payload is rejected by the log entry, not read as a statement', () => {
     const bundle = goodBundle();
-    bundle.dsseEnvelope.payload = Buffer.alloc(4 * 1024 * 1024, '{').toString('base64');
-    assertRejected(() => verifyGood(JSON.stringify(bundle)), 'TLOG_BODY_ERROR', /DSSE payload hash mismatch|does not record this signature/);
+    bundle.dsseEnvelope.payload = Buffer.alloc(1024 * 1024, '{').toString('base64');
+    assertRejected(() => verifyGood(JSON.stringify(bundle)), 'TLOG_BODY_ERROR', /does not record this signature/);
+  });
+
+  test('an 8 MiB DSSE payload is refused before it is decoded', () => {
+    const bundle = goodBundle();
+    bundle.dsseEnvelope.payload = Buffer.alloc(8 * 1024 * 1024, '{').toString('base64');
+    assertRejected(() => verifyGood(JSON.stringify(bundle)), 'BUNDLE_PARSE_ERROR', /dsseEnvelope\.payload: too large to check as base64/);
   });
 
   test('a 1 MiB certificate of random bytes', () => {
     const bundle = goodBundle();
-    bundle.verificationMaterial.certificate.rawBytes = webcrypto.getRandomValues(Buffer.alloc(64 * 1024)).toString('base64').repeat(16);
+    bundle.verificationMaterial.certificate.rawBytes = Buffer.concat(Array.from({ length: 16 }, () => webcrypto.getRandomValues(Buffer.alloc(64 * 1024)))).toString('base64');
     assertRejected(() => verifyGood(JSON.stringify(bundle)), 'BUNDLE_PARSE_ERROR', /certificate 0 is not/);
   });
 
   test('a 10 MB log entry body', () => {
     const bundle = goodBundle();
     bundle.verificationMaterial.tlogEntries[0].canonicalizedBody = Buffer.from(`{"kind":"dsse","apiVersion":"0.0.1","spec":{"x":"${'y'.repeat(10_000_000)}"}}`).toString('base64');
-    assertRejected(() => verifyGood(JSON.stringify(bundle)), 'TLOG_BODY_ERROR', /tlog entry/);
+    assertRejected(() => verifyGood(JSON.stringify(bundle)), 'BUNDLE_PARSE_ERROR', /canonicalizedBody: too large to check as base64/);
   });
 
   test('a 64-digit integrated time and log index', () => {
     const bundle = goodBundle();
     bundle.verificationMaterial.tlogEntries[0].integratedTime = '9'.repeat(64);
-    assertRejected(() => verifyGood(bundle), 'TLOG_INCLUSION_PROMISE_ERROR', /not trusted at|Invalid time|signed entry timestamp|SET/i);
+    assertRejected(() => verifyGood(bundle), 'TLOG_INCLUSION_PROMISE_ERROR', /impossible integrated time "9{64}"/);
   });
 });
 
@@ -96,7 +102,7 @@ describe('deep nesting', () => {
   });
 
   test('65 levels inside an attestations document', () => {
-    const text = JSON.stringify({ attestations: [{ predicateType: 'x', bundle: goodBundle() }] }).replace(/\}\]\}$/, `, "extra": ${deep(60)}}]}`);
+    const text = JSON.stringify({ attestations: [{ predicateType: 'x', bundle: goodBundle() }] }).replace(/\}\]\}$/, `, "extra": ${deep(62)}}]}`);
     assertRejected(() => verifyGood(text), 'BUNDLE_PARSE_ERROR', /nests deeper than 64 levels/);
   });
 
@@ -155,13 +161,13 @@ describe('wrong media types', () => {
   test('a v0.1 media type on a v0.3 bundle (a single certificate is not a v0.1 chain)', () => {
     const bundle = goodBundle();
     bundle.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
-    assertRejected(() => verifyGood(bundle), 'BUNDLE_PARSE_ERROR', /bad or missing|inclusion|chain|certificate/);
+    assertRejected(() => verifyGood(bundle), 'BUNDLE_PARSE_ERROR', /a v0\.1 bundle must carry a certificate chain, not a single certificate/);
   });
 
   test('an unsigned payloadType change', () => {
     const bundle = goodBundle();
     bundle.dsseEnvelope.payloadType = 'application/json';
-    assertRejected(() => verifyGood(bundle), 'TLOG_BODY_ERROR', /signature|payload/i);
+    assertRejected(() => verifyGood(bundle), 'SIGNATURE_ERROR', /DSSE envelope signature does not verify/);
   });
 });
 
@@ -199,7 +205,7 @@ describe('certificates with odd encodings, in the bundle', () => {
         return bundle;
       },
       'BUNDLE_PARSE_ERROR',
-      /a v0\.3 bundle must carry a single certificate/,
+      /bad or missing verificationMaterial\.content/,
     ],
   ];
   for (const [name, bundle, code, reason] of cases) {

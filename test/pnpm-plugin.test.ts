@@ -23,7 +23,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import * as esbuild from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 // @ts-expect-error: a plain ES module script, typed by its use here.
-import { buildPnpmPlugin, loadInEmptyFolder } from '../scripts/build-pnpm-plugin.mjs';
+import { buildPnpmPlugin, loadInEmptyFolder, PLUGIN_DIR } from '../scripts/build-pnpm-plugin.mjs';
 import { auditDependencyTree } from '../src/cli/audit-run.js';
 import { loadPolicy } from '../src/policy/load-policy.js';
 import { npmPackageStatement } from '../src/sign/statement.js';
@@ -53,6 +53,8 @@ const MARKING = ['@e2e/good', '@e2e/bad', '@e2e/unsigned'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'pkgseal-pnpm-plugin-'));
 const STORE = join(scratch, 'bundles');
+/** The plugin package as published: hooks/pnpm-plugin's files plus a bundle built here, not in the working tree. */
+const PLUGIN_PACKAGE = join(scratch, 'plugin-package');
 const TIMEOUT = 120_000;
 
 let verdaccio: Verdaccio;
@@ -62,9 +64,10 @@ const pnpmBin: Partial<Record<PnpmVersion, string>> = {};
 
 before(async () => {
   mkdirSync(STORE, { recursive: true });
+  cpSync(PLUGIN_DIR as string, PLUGIN_PACKAGE, { recursive: true, filter: (source) => !/\.(cjs|mjs|tgz)$/.test(source) });
   const env = cleanEnv(scratch);
   const [built, registry, local, ...pnpms] = await Promise.all([
-    buildPnpmPlugin() as Promise<{ bundle: string }>,
+    buildPnpmPlugin({ outDir: PLUGIN_PACKAGE }) as Promise<{ bundle: string }>,
     startVerdaccio({ logLevel: 'http' }),
     startLocalSigstore(),
     ...PNPM_VERSIONS.map((version) => resolvePnpm(version, scratch, env)),
@@ -111,8 +114,8 @@ function pack(dir: string): Buffer {
 
 /** Publishes the plugin and the fixtures to Verdaccio; signs each fixture that has a signer into STORE. */
 async function publishFixtures(): Promise<void> {
-  const pluginManifest = JSON.parse(readFileSync(join(REPO_ROOT, 'hooks/pnpm-plugin/package.json'), 'utf8')) as { name: string; version: string };
-  await verdaccio.publish(pack(join(REPO_ROOT, 'hooks/pnpm-plugin')), pluginManifest);
+  const pluginManifest = JSON.parse(readFileSync(join(PLUGIN_PACKAGE, 'package.json'), 'utf8')) as { name: string; version: string };
+  await verdaccio.publish(pack(PLUGIN_PACKAGE), pluginManifest);
   const tokens = new Map<GithubSigner, Promise<string>>();
   const tokenOf = (signer: GithubSigner) => tokens.get(signer) ?? tokens.set(signer, sigstore.mintToken(githubClaims(signer))).get(signer)!;
   await Promise.all(
@@ -288,7 +291,7 @@ describe('the pnpm plugin bundle', () => {
     });
     assert.ok(found.length > 0, 'esbuild saw the built-ins the bundle requires');
     assert.deepEqual(found.filter((entry) => !builtins.has(entry.split(' ')[1]!)), []);
-    assert.deepEqual(readdirSync(join(REPO_ROOT, 'hooks/pnpm-plugin')).filter((file) => /\.(c|m)?js$/.test(file)), ['pnpmfile.cjs'], 'one file');
+    assert.deepEqual(readdirSync(PLUGIN_PACKAGE).filter((file) => /\.(c|m)?js$/.test(file)), ['pnpmfile.cjs'], 'one file');
   });
 
   test('loads with plain node in an empty folder and exports the hooks pnpm 10 and the fetchers pnpm 12 call', () => {

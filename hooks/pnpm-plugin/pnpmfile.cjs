@@ -33163,11 +33163,14 @@ function toSigningMaterial(bundle, version) {
 }
 function certificateMaterial(rawCertificates) {
   const chain = rawCertificates.map((raw, i) => {
+    let certificate;
     try {
-      return import_core3.X509Certificate.parse(Buffer.from(raw));
+      certificate = import_core3.X509Certificate.parse(Buffer.from(raw));
     } catch (error) {
       fail("BUNDLE_PARSE_ERROR", `certificate ${i} is not valid X.509 (${error.message})`);
     }
+    if (!certificate.root.toDER().equals(Buffer.from(raw))) fail("BUNDLE_PARSE_ERROR", `certificate ${i} is not exactly one DER-encoded certificate`);
+    return certificate;
   });
   const [leaf] = chain;
   if (!leaf) fail("BUNDLE_PARSE_ERROR", "empty certificate chain");
@@ -36067,9 +36070,8 @@ var init_signature = __esm({
 
 // src/verify/signer.ts
 function signerIdentityFromCertificate(certificate) {
-  const san = certificate.extSubjectAltName;
-  const subject = san?.uri ?? san?.rfc822Name ?? san?.otherName(SAN_OTHERNAME_OID);
-  if (!subject) fail("CERTIFICATE_ERROR", "signing certificate has no subject alternative name");
+  assertEachExtensionOnce(certificate);
+  const subject = subjectAlternativeName(certificate);
   const claims = {};
   for (const [name, arc] of Object.entries(LEGACY_OIDS)) {
     const extension = certificate.extension(`${FULCIO_OID}.${arc}`);
@@ -36083,15 +36085,58 @@ function signerIdentityFromCertificate(certificate) {
   if (!issuer) fail("CERTIFICATE_ERROR", "signing certificate names no OIDC issuer");
   return { subject, issuer, claims };
 }
-function decodeUTF8String(der, arc) {
+function assertEachExtensionOnce(certificate) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const extension of certificate.extensions) {
+    const oid = extension.subs[0]?.toOID();
+    if (oid === void 0) continue;
+    if (seen.has(oid)) fail("CERTIFICATE_ERROR", `signing certificate has extension ${oid} more than once`);
+    seen.add(oid);
+  }
+}
+function subjectAlternativeName(certificate) {
+  const san = certificate.extension(SAN_OID);
+  if (!san) fail("CERTIFICATE_ERROR", "signing certificate has no subject alternative name");
+  let names;
   try {
-    const value = import_core6.ASN1Obj.parseBuffer(der);
-    if (value.tag.isUniversal() && value.tag.number === 12 && !value.tag.constructed) return value.value.toString("utf8");
+    names = san.valueObj.subs[0]?.subs ?? [];
+  } catch {
+    fail("CERTIFICATE_ERROR", "signing certificate has a malformed subject alternative name");
+  }
+  if (names.length !== 1) fail("CERTIFICATE_ERROR", `signing certificate has ${names.length} subject alternative names; Fulcio issues exactly one`);
+  const [name] = names;
+  if (name.tag.isContextSpecific(URI_TAG) || name.tag.isContextSpecific(RFC822_TAG)) return printable(name.value);
+  if (name.tag.isContextSpecific(OTHER_NAME_TAG) && name.subs[0]?.toOID() === SAN_OTHERNAME_OID) {
+    const value = name.subs[1]?.subs[0];
+    if (value && value.tag.isUniversal() && value.tag.number === UTF8_STRING && !value.tag.constructed) return printable(Buffer.from(strictUTF8(value.value), "utf8"));
+  }
+  fail("CERTIFICATE_ERROR", "signing certificate has no URI, e-mail or username subject alternative name");
+}
+function printable(bytes) {
+  if (bytes.length === 0 || !bytes.every((byte) => byte >= 32 && byte < 127)) {
+    fail("CERTIFICATE_ERROR", "signing certificate subject alternative name is not printable ASCII");
+  }
+  return bytes.toString("ascii");
+}
+function decodeUTF8String(der, arc) {
+  let value;
+  try {
+    value = import_core6.ASN1Obj.parseBuffer(der);
   } catch {
   }
-  fail("CERTIFICATE_ERROR", `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
+  if (!value || !value.tag.isUniversal() || value.tag.number !== UTF8_STRING || value.tag.constructed || !value.toDER().equals(der)) {
+    fail("CERTIFICATE_ERROR", `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
+  }
+  return strictUTF8(value.value);
 }
-var import_core6, FULCIO_OID, CLAIM_OIDS, LEGACY_OIDS, SAN_OTHERNAME_OID;
+function strictUTF8(bytes) {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    fail("CERTIFICATE_ERROR", "signing certificate has text that is not valid UTF-8");
+  }
+}
+var import_core6, FULCIO_OID, CLAIM_OIDS, LEGACY_OIDS, SAN_OTHERNAME_OID, SAN_OID, OTHER_NAME_TAG, RFC822_TAG, URI_TAG, UTF8_STRING, UTF8;
 var init_signer = __esm({
   "src/verify/signer.ts"() {
     import_core6 = __toESM(require_dist6());
@@ -36124,6 +36169,12 @@ var init_signer = __esm({
       githubWorkflowRef: 6
     };
     SAN_OTHERNAME_OID = "1.3.6.1.4.1.57264.1.7";
+    SAN_OID = "2.5.29.17";
+    OTHER_NAME_TAG = 0;
+    RFC822_TAG = 1;
+    URI_TAG = 6;
+    UTF8_STRING = 12;
+    UTF8 = new TextDecoder("utf-8", { fatal: true });
   }
 });
 
@@ -36365,7 +36416,7 @@ function parseSignatures(block) {
     const match = SIGNATURE_LINE.exec(line);
     if (!match) fail("TLOG_CHECKPOINT_ERROR", "malformed checkpoint signature line");
     const bytes = Buffer.from(match[2] ?? "", "base64");
-    if (bytes.length < 5) fail("TLOG_CHECKPOINT_ERROR", "malformed checkpoint signature");
+    if (bytes.length < 5 || bytes.toString("base64") !== match[2]) fail("TLOG_CHECKPOINT_ERROR", "malformed checkpoint signature");
     return { name: match[1] ?? "", keyHint: bytes.subarray(0, 4), signature: bytes.subarray(4) };
   });
 }

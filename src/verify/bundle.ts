@@ -80,6 +80,8 @@ function toSigningMaterial(bundle: Bundle, version: BundleVersion): SigningMater
     case 'publicKey':
       return { kind: 'publicKey', hint: material.publicKey.hint };
     case 'certificate':
+      // A single certificate is v0.3's form; a bundle labelled older is not what it says it is.
+      if (version !== '0.3') fail('BUNDLE_PARSE_ERROR', `a v${version} bundle must carry a certificate chain, not a single certificate`);
       return certificateMaterial([material.certificate.rawBytes]);
     case 'x509CertificateChain':
       if (version === '0.3') fail('BUNDLE_PARSE_ERROR', 'a v0.3 bundle must carry a single certificate, not a chain');
@@ -158,6 +160,8 @@ function assertStrictBase64(document: Record<string, unknown>): void {
       readBase64(value, path);
     } catch (error) {
       if (error instanceof JsonShapeError) fail('BUNDLE_PARSE_ERROR', error.message);
+      // The base64 pattern exhausts the stack on fields of several MB: far beyond any real bundle.
+      if (error instanceof RangeError) fail('BUNDLE_PARSE_ERROR', `${path}: too large to check as base64 (${String(value).length} characters)`);
       throw error;
     }
   }

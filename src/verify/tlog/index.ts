@@ -43,6 +43,7 @@ export function verifyTLogEntry(entry: TransparencyLogEntry, claim: LoggedClaim,
   let integratedTime: Date | undefined;
   if (entry.inclusionPromise) {
     integratedTime = new Date(Number(entry.integratedTime) * 1000);
+    if (Number.isNaN(integratedTime.getTime())) fail('TLOG_INCLUSION_PROMISE_ERROR', `tlog entry ${entry.logIndex} has an impossible integrated time "${entry.integratedTime}"`);
     if (!isWithin(log.validFor, integratedTime)) fail('TLOG_INCLUSION_PROMISE_ERROR', `log ${log.baseURL} was not trusted at ${integratedTime.toISOString()}`);
     verifySignedEntryTimestamp(entry, log);
     inclusion.push('promise');
