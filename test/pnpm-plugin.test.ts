@@ -208,7 +208,15 @@ let logMarks = 0;
  */
 async function settledLog(): Promise<string> {
   const mark = `${LOG_MARK}${++logMarks}`;
-  await fetch(`${verdaccio.url}${mark}`).then((response) => response.arrayBuffer());
+  // A kept-alive socket Verdaccio has just closed fails the first try.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fetch(`${verdaccio.url}${mark}`).then((response) => response.arrayBuffer());
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
   const deadline = Date.now() + 10_000;
   while (!verdaccio.log().includes(mark)) {
     if (Date.now() > deadline) throw new Error(`Verdaccio never logged ${mark}:\n${verdaccio.log().slice(-2000)}`);
@@ -298,13 +306,14 @@ describe('the pnpm plugin bundle', () => {
     assert.deepEqual(loadInEmptyFolder(bundlePath), { hooks: ['afterAllResolved', 'fetchers', 'preResolution', 'readPackage'], fetchers: 1 });
   });
 
-  test('the package has no dependencies and publishes only pnpmfile.cjs (and its README)', () => {
-    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'hooks/pnpm-plugin/package.json'), 'utf8')) as Record<string, unknown>;
+  test('the package has pkgseal\'s version, no dependencies, and packs only pnpmfile.cjs, its README and package.json', () => {
+    const manifest = JSON.parse(readFileSync(join(PLUGIN_PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown>;
     const pkgseal = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(manifest.name, PLUGIN);
     assert.equal(manifest.version, pkgseal.version);
-    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies']) assert.equal(manifest[field], undefined, field);
-    assert.deepEqual(manifest.files, ['pnpmfile.cjs']);
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) assert.equal(manifest[field], undefined, field);
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PLUGIN_PACKAGE, env: cleanEnv(scratch), encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    assert.deepEqual(packed.files.map((file) => file.path).sort(), ['README.md', 'package.json', 'pnpmfile.cjs']);
   });
 });
 
@@ -410,6 +419,22 @@ module.exports = { hooks: {
       assert.deepEqual(tarballsFetched(added.requests), []);
       assert.deepEqual(project.ranPostinstall(), []);
       assert.equal(existsSync(join(project.dir, 'node_modules/@e2e/bad')), false, 'not linked');
+    });
+
+    test('stops every install while the policy cannot be read, and only reports in "warn" mode', { timeout: TIMEOUT }, async (t) => {
+      const project = await withPlugin(consumer(version, 'no-policy'));
+      const unguarded = await project.pnpm(['add', '@e2e/good']);
+      t.diagnostic(`pnpm said:\n${output(unguarded).trim()}`);
+      assert.notEqual(unguarded.code, 0, describeRun(unguarded));
+      assert.ok(squash(output(unguarded)).includes(squash('pkgseal.policy.json: cannot read policy: no such file')), describeRun(unguarded));
+      assert.deepEqual(tarballsFetched(unguarded.requests), []);
+
+      project.setPolicy({ ...policy(), mode: 'warn' });
+      const warned = await project.pnpm(['add', '@e2e/bad']);
+      assert.equal(warned.code, 0, describeRun(warned));
+      assert.ok(squash(output(warned)).includes(squash('FAIL @e2e/bad@1.0.0')), describeRun(warned));
+      assert.ok(squash(output(warned)).includes(squash('(mode: warn, not failing)')), describeRun(warned));
+      assert.deepEqual(project.ranPostinstall(), ['bad']);
     });
 
     let locked: Promise<Consumer> | undefined;

@@ -13,7 +13,7 @@ import type { TreePackage } from '../tree/tree.types.js';
 
 export const POLICY_FILE = 'pkgseal.policy.json';
 
-/** pnpm prints errors whose code starts with ERR_PNPM_ as `code message` plus the hint, without a stack. */
+/** pnpm 10 and 11 print an error whose code starts with ERR_PNPM_ as its code and message, without a stack. */
 export type InstallBlockedCode = 'ERR_PNPM_PKGSEAL_VIOLATION' | 'ERR_PNPM_PKGSEAL_CONFIG';
 
 /**
@@ -137,11 +137,15 @@ export class InstallGate {
   private enforce(report: AuditReport, stage: GateStage): AuditReport {
     if (!auditFails(report)) return report;
     const { violations } = report.summary;
-    const policy = relative(this.projectDir, report.policy).startsWith('..') ? report.policy : relative(this.projectDir, report.policy);
-    const what = violations === 1 ? '1 package that violates' : violations > 1 ? `${violations} packages that violate` : 'packages, but';
+    const inProject = relative(this.projectDir, report.policy);
+    const policy = inProject.startsWith('..') ? report.policy : inProject;
+    const what =
+      violations > 0
+        ? `${STAGE_WORDING[stage]} ${violations === 1 ? '1 package that violates' : `${violations} packages that violate`} the policy ${policy}`
+        : `the policy ${policy} has problems`;
     throw new InstallBlockedError(
       'ERR_PNPM_PKGSEAL_VIOLATION',
-      `pkgseal: ${STAGE_WORDING[stage]} ${what} the policy ${policy}:\n${formatText(report, { color: false, verbose: false }).trimEnd()}`,
+      `pkgseal: ${what}:\n${formatText(report, { color: false, verbose: false }).trimEnd()}`,
       `Fix each line above (its "Fix:"), or add a dated exception to ${POLICY_FILE}, then install again.`,
     );
   }
