@@ -13,6 +13,12 @@
  * The layout is deterministic; keys, certificates and signatures differ on every run.
  * At the end the generated files are read back and checked with pkgseal's verifier:
  * good-lib must verify, evil-lib must fail with IDENTITY_MISMATCH.
+ *
+ * It also writes fixtures/newcomer/: the sample project of docs/getting-started.md, sharing nothing
+ * with the demo (its own packages, its own local Sigstore instance and trusted_root.json, no policy):
+ * @demo/good-lib@1.0.0 and @demo/util@2.0.0 signed by their release workflows (demo-org/…), and an
+ * update, @demo/good-lib@1.0.1, signed by attacker/fork. `package-lock.json` has 1.0.0,
+ * `package-lock.next.json` 1.0.1 (the update landing).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,6 +32,7 @@ import { trustMaterialFromTrustedRoot, VerificationError, verifyArtifact, type E
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO_ROOT, 'fixtures/demo');
+const NEWCOMER = join(REPO_ROOT, 'fixtures/newcomer');
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const VERSION = '1.0.0';
 
@@ -59,6 +66,8 @@ interface DemoPackage {
   repository: string;
   workflowRef: string;
   ref: string;
+  /** Default: VERSION. */
+  version?: string;
 }
 
 const PACKAGES: DemoPackage[] = [
@@ -97,13 +106,14 @@ interface Packed {
 
 function packPackage(pkg: DemoPackage, tmp: string): Packed {
   const name = `@demo/${pkg.short}`;
-  const folder = join(tmp, 'src', pkg.short);
+  const version = pkg.version ?? VERSION;
+  const folder = join(tmp, 'src', `${pkg.short}-${version}`);
   mkdirSync(folder, { recursive: true });
   writeFileSync(
     join(folder, 'package.json'),
     json({
       name,
-      version: VERSION,
+      version,
       description: pkg.description,
       type: 'module',
       main: 'index.js',
@@ -133,7 +143,7 @@ function packPackage(pkg: DemoPackage, tmp: string): Packed {
     tarballPath,
     sha512,
     integrity,
-    resolved: `https://registry.npmjs.org/${name}/-/${pkg.short}-${VERSION}.tgz`,
+    resolved: `https://registry.npmjs.org/${name}/-/${pkg.short}-${version}.tgz`,
   };
 }
 
@@ -157,7 +167,7 @@ function claimsFor(pkg: DemoPackage): Record<string, string> {
     job_workflow_ref: pkg.workflowRef,
     job_workflow_sha: sha,
     runner_environment: 'github-hosted',
-    run_id: fakeNumber(`run:${pkg.repository}`),
+    run_id: fakeNumber(`run:${pkg.repository}@${pkg.ref}`),
     run_attempt: '1',
   };
 }
@@ -168,7 +178,7 @@ function statementFor(packed: Packed, claims: Record<string, string>): object {
   const repoURL = `https://github.com/${pkg.repository}`;
   return {
     _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: `pkg:npm/${packed.name.replace(/^@/, '%40')}@${VERSION}`, digest: { sha512: packed.sha512.toString('hex') } }],
+    subject: [{ name: `pkg:npm/${packed.name.replace(/^@/, '%40')}@${pkg.version ?? VERSION}`, digest: { sha512: packed.sha512.toString('hex') } }],
     predicateType: 'https://slsa.dev/provenance/v1',
     predicate: {
       buildDefinition: {
@@ -299,4 +309,110 @@ async function main(): Promise<void> {
   }
 }
 
+const NEWCOMER_PACKAGES: DemoPackage[] = [
+  {
+    short: 'good-lib',
+    description: 'Sample package, published by its own release workflow.',
+    source: "export function greet(name) {\n  return `Hi, ${name}.`;\n}\n",
+    repository: 'demo-org/good-lib',
+    workflowRef: 'demo-org/good-lib/.github/workflows/release.yml@refs/tags/v1.0.0',
+    ref: 'refs/tags/v1.0.0',
+    version: '1.0.0',
+  },
+  {
+    short: 'util',
+    description: 'Sample utility package, published by its own release workflow.',
+    source: 'export const identity = (value) => value;\n',
+    repository: 'demo-org/util',
+    workflowRef: 'demo-org/util/.github/workflows/release.yml@refs/tags/v2.0.0',
+    ref: 'refs/tags/v2.0.0',
+    version: '2.0.0',
+  },
+  {
+    short: 'good-lib',
+    description: 'Sample package, published by its own release workflow.',
+    source: "export function greet(name) {\n  return `Hi, ${name}.`;\n}\n// the update: published from a fork by someone else\n",
+    repository: 'attacker/fork',
+    workflowRef: 'attacker/fork/.github/workflows/release.yml@refs/heads/main',
+    ref: 'refs/heads/main',
+    version: '1.0.1',
+  },
+];
+
+function lockfileFor(name: string, dependencies: Record<string, string>, packed: Packed[]): object {
+  return {
+    name,
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name, version: '1.0.0', dependencies },
+      ...Object.fromEntries(
+        packed.map((p) => [`node_modules/${p.name}`, { version: p.pkg.version ?? VERSION, resolved: p.resolved, integrity: p.integrity, license: 'MIT' }]),
+      ),
+    },
+  };
+}
+
+/** fixtures/newcomer/: the project docs/getting-started.md starts from (no policy: `pkgseal init` writes it). */
+async function makeNewcomer(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'pkgseal-newcomer-'));
+  const sigstore = await startLocalSigstore();
+  try {
+    rmSync(NEWCOMER, { recursive: true, force: true });
+    mkdirSync(join(NEWCOMER, 'tarballs'), { recursive: true });
+    mkdirSync(join(NEWCOMER, 'evidence/@demo'), { recursive: true });
+    const packed = NEWCOMER_PACKAGES.map((pkg) => packPackage(pkg, tmp));
+    for (const p of packed) copyFileSync(p.tarballPath, join(NEWCOMER, 'tarballs', p.tarballName));
+    for (const p of packed) {
+      const claims = claimsFor(p.pkg);
+      const bundle = await sigstore.signStatement(statementFor(p, claims), { claims, tsa: true });
+      writeFileSync(join(NEWCOMER, 'evidence', `${p.name}@${p.pkg.version}.sigstore.json`), json(bundle));
+    }
+    const [good, util, update] = packed as [Packed, Packed, Packed];
+    const dependencies = { '@demo/good-lib': '^1.0.0', '@demo/util': '^2.0.0' };
+    writeFileSync(join(NEWCOMER, 'package.json'), json({ name: 'my-app', version: '1.0.0', private: true, dependencies }));
+    writeFileSync(join(NEWCOMER, 'package-lock.json'), json(lockfileFor('my-app', dependencies, [good, util])));
+    writeFileSync(join(NEWCOMER, 'package-lock.next.json'), json(lockfileFor('my-app', dependencies, [update, util])));
+    writeFileSync(join(NEWCOMER, 'trusted_root.json'), json(sigstore.trustedRoot));
+    writeFileSync(
+      join(NEWCOMER, 'README.md'),
+      [
+        '# Newcomer sample project (generated)',
+        '',
+        'The project [docs/getting-started.md](../../docs/getting-started.md) starts from: `package.json`,',
+        '`package-lock.json` (`@demo/good-lib@1.0.0`, `@demo/util@2.0.0`, both signed by their',
+        "organisation's release workflows, demo-org/…), and `package-lock.next.json`, the same project",
+        'after an update to `@demo/good-lib@1.0.1`, which `attacker/fork` signed. The tarballs and their',
+        'Sigstore evidence (`evidence/`) were made by a local Sigstore instance described by',
+        '`trusted_root.json` (not the demo\'s). There is no policy: `pkgseal init --from-tree` writes it.',
+        '',
+        'Do not edit by hand: `npx tsx scripts/make-demo-fixtures.ts` regenerates this folder.',
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await sigstore.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  // Sanity check: every bundle verifies against the newcomer's root, signed by the expected repository.
+  const trust = trustMaterialFromTrustedRoot(JSON.parse(readFileSync(join(NEWCOMER, 'trusted_root.json'), 'utf8')));
+  for (const pkg of NEWCOMER_PACKAGES) {
+    const name = `@demo/${pkg.short}`;
+    const sha512 = createHash('sha512').update(readFileSync(join(NEWCOMER, 'tarballs', `demo-${pkg.short}-${pkg.version}.tgz`))).digest();
+    const evidence: unknown = JSON.parse(readFileSync(join(NEWCOMER, 'evidence', `${name}@${pkg.version}.sigstore.json`), 'utf8'));
+    const [attestation] = verifyArtifact({
+      evidence,
+      trust,
+      npmPackage: { name, version: pkg.version!, sha512 },
+      expectedIdentity: { issuer: { kind: 'exact', value: GITHUB_ISSUER }, repository: pkg.repository },
+    });
+    const signer = attestation!.signer.kind === 'certificate' ? attestation!.signer.identity.subject : attestation!.signer.keyID;
+    console.log(`${name}@${pkg.version}: PASS (signer ${signer})`);
+  }
+  console.log(`wrote ${NEWCOMER}`);
+}
+
 await main();
+await makeNewcomer();

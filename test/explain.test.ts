@@ -222,9 +222,10 @@ describe('the newcomer path (docs/getting-started.md)', () => {
     const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/newcomer.mjs'), '--out', out], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);
     const page = readFileSync(out, 'utf8');
-    assert.match(page, /~\/my-app\$ pkgseal init\nWrote pkgseal\.policy\.json \(mode: warn/);
-    assert.match(page, /~\/my-app\$ pkgseal audit\nFAIL @demo\/evil-lib@1\.0\.0 .*Fix: .*\n2 packages: 1 passed, 1 violations/);
-    assert.match(page, /~\/my-app\$ pkgseal explain @demo\/evil-lib\n[\s\S]*verdict {5}FAIL \(pkgseal\/identity-mismatch\)[\s\S]*fix {9}if this signer is legitimate/);
+    assert.match(page, /~\/my-app\$ pkgseal init --from-tree --evidence-dir evidence --trusted-root trusted_root\.json --offline\nWrote pkgseal\.policy\.json \(mode: warn/);
+    assert.match(page, /~\/my-app\$ pkgseal audit --offline\n2 packages: 2 passed, 0 violations/);
+    assert.match(page, /~\/my-app\$ pkgseal audit --offline\nFAIL @demo\/good-lib@1\.0\.1 .*demo-org\/good-lib.*attacker\/fork.*Fix: .*\n2 packages: 1 passed, 1 violations/);
+    assert.match(page, /~\/my-app\$ pkgseal explain @demo\/good-lib --offline\n[\s\S]*verdict {5}FAIL \(pkgseal\/identity-mismatch\)[\s\S]*fix {9}if this signer is legitimate/);
     assert.doesNotMatch(page, new RegExp(tmpdir().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')), 'temporary paths are replaced');
     assert.equal(readFileSync(join(REPO_ROOT, 'docs/getting-started.md'), 'utf8'), page, 'docs/getting-started.md is stale: run `npm run build && node scripts/newcomer.mjs`');
   });

@@ -33,7 +33,7 @@ export function buildProgram(): Command {
     auditCommand(),
     explainCommand(),
     policyCommand(),
-    initCommand({ observe: async (dir) => (await import('./observe-tree.js')).observeTreeSigners(dir) }),
+    initCommand({ observe: async (dir, options) => (await import('./observe-tree.js')).observeTreeSigners(dir, options) }),
   ];
   for (const command of commands) program.addCommand(command);
   failWithExitCodes(program);

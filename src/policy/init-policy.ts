@@ -46,7 +46,17 @@ export function starterPolicy(): PolicyDocument {
  * issuer, repository and workflow, at any branch or tag of the kind observed; everything else
  * falls to `defaults` (registry-signature). Warn mode, so the first run teaches, not blocks.
  */
-export function policyFromObservations(observations: ObservedSigner[]): PolicyDocument {
+export interface ObservationSettings {
+  /** Trusted root the observed evidence was verified with, relative to the policy file: trust entry "observed". */
+  trustedRoot?: string;
+  /** A `dir` source the evidence was observed in, relative to the policy file: listed after "registry"; the pinned entries then set noDowngrade false. */
+  evidenceDir?: string;
+}
+
+/** Name of the trust entry `init --from-tree --trusted-root` writes. */
+export const OBSERVED_TRUST_NAME = 'observed';
+
+export function policyFromObservations(observations: ObservedSigner[], settings: ObservationSettings = {}): PolicyDocument {
   const identitiesByName = new Map<string, IdentityDocument[]>();
   for (const observation of observations) {
     const identities = identitiesByName.get(observation.name) ?? [];
@@ -56,11 +66,30 @@ export function policyFromObservations(observations: ObservedSigner[]): PolicyDo
   }
   const packages = [...identitiesByName.keys()]
     .sort()
-    .map((name): PackageRuleDocument => ({ match: name, require: 'provenance', identities: identitiesByName.get(name)! }));
+    .map(
+      (name): PackageRuleDocument => ({
+        match: name,
+        require: 'provenance',
+        identities: identitiesByName.get(name)!,
+        ...(settings.trustedRoot ? { trust: OBSERVED_TRUST_NAME } : {}),
+        // Evidence in a folder has no registry history to compare with, and a provenance pin already
+        // requires evidence from that signer on every version: noDowngrade would add nothing but a lookup.
+        ...(settings.evidenceDir ? { noDowngrade: false } : {}),
+      }),
+    );
   const starter = starterPolicy();
   return {
     ...starter,
     $comment: `${starter.$comment} The packages entries were recorded from the signers observed when this file was written (trust on first use): review them before switching to enforce.`,
+    ...(settings.trustedRoot
+      ? {
+          trust: [
+            ...(starter.trust ?? []),
+            { $comment: 'The Sigstore root the packages entries were observed with (init --trusted-root); they name it in "trust".', name: OBSERVED_TRUST_NAME, trustedRoot: settings.trustedRoot },
+          ],
+        }
+      : {}),
+    ...(settings.evidenceDir ? { sources: [...(starter.sources ?? []), { dir: settings.evidenceDir }] } : {}),
     packages,
   };
 }
