@@ -10,7 +10,7 @@
 //   4. the tree "installed" for `npm audit signatures` (package.json files + hidden lockfile);
 //   5. pnpm 12 from the npm registry.
 // Usage: node bench/prepare.mjs [--force] [--concurrency N]   (bench/run.mjs runs it when needed)
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -263,6 +263,4 @@ writeJson(CACHE.meta, {
   bundles: { count: specs.size, seconds: bundleSeconds, concurrency },
   pnpm: pnpmVersion,
 });
-// Keep createPrivateKey/createPublicKey importable for re-signing tools; unused here.
-void createPrivateKey; void createPublicKey;
 log('done');

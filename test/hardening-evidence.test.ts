@@ -214,7 +214,7 @@ describe('certificates with odd encodings, in the bundle', () => {
 });
 
 describe('certificates with odd encodings: who signed is read strictly', () => {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const FULCIO = '1.3.6.1.4.1.57264.1';
   const SAN_URI = 'https://github.com/acme/lib/.github/workflows/release.yml@refs/tags/v1.0.0';
@@ -236,7 +236,7 @@ describe('certificates with odd encodings: who signed is read strictly', () => {
       name: 'CN=hostile',
       notBefore: new Date('2025-01-01T00:00:00Z'),
       notAfter: new Date('2030-01-01T00:00:00Z'),
-      keys: keys as CryptoKeyPair,
+      keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
       signingAlgorithm: algorithm,
       extensions,
     });

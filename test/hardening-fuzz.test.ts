@@ -87,14 +87,20 @@ describe('every real evidence document verifies untouched (the baseline)', () =>
 });
 
 describe('random byte mutations of the evidence text', () => {
-  const textMutation = fc.record({
+  interface TextMutation {
+    position: number;
+    kind: 'xor' | 'delete' | 'insert' | 'replace-digit' | 'swap';
+    byte: number;
+    length: number;
+  }
+  const textMutation: fc.Arbitrary<TextMutation> = fc.record({
     position: fc.nat(),
     kind: fc.constantFrom('xor', 'delete', 'insert', 'replace-digit', 'swap'),
     byte: fc.integer({ min: 1, max: 255 }),
     length: fc.integer({ min: 1, max: 8 }),
   });
 
-  function mutateText(text: string, mutation: fc.GeneratedValueType<typeof textMutation>): string {
+  function mutateText(text: string, mutation: TextMutation): string {
     const i = mutation.position % text.length;
     const char = String.fromCharCode(mutation.byte);
     switch (mutation.kind) {
@@ -157,14 +163,21 @@ function withValue(document: unknown, path: Path, value: string): unknown {
   return copy;
 }
 
-const byteMutation = fc.record({
+interface ByteMutation {
+  kind: 'flip-bit' | 'truncate' | 'append' | 'replace' | 'empty' | 'prepend-zero';
+  position: number;
+  bit: number;
+  extra: Uint8Array;
+}
+
+const byteMutation: fc.Arbitrary<ByteMutation> = fc.record({
   kind: fc.constantFrom('flip-bit', 'truncate', 'append', 'replace', 'empty', 'prepend-zero'),
   position: fc.nat(),
   bit: fc.integer({ min: 0, max: 7 }),
   extra: fc.uint8Array({ minLength: 1, maxLength: 16 }),
 });
 
-function mutateBytes(bytes: Buffer, mutation: fc.GeneratedValueType<typeof byteMutation>): Buffer {
+function mutateBytes(bytes: Buffer, mutation: ByteMutation): Buffer {
   const i = bytes.length === 0 ? 0 : mutation.position % bytes.length;
   switch (mutation.kind) {
     case 'flip-bit': {
@@ -185,7 +198,7 @@ function mutateBytes(bytes: Buffer, mutation: fc.GeneratedValueType<typeof byteM
   }
 }
 
-function mutateTextField(text: string, mutation: fc.GeneratedValueType<typeof byteMutation>): string {
+function mutateTextField(text: string, mutation: ByteMutation): string {
   return mutateBytes(Buffer.from(text, 'utf8'), mutation).toString('utf8');
 }
 

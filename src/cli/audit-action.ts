@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { loadPolicy, PolicyError } from '../policy/load-policy.js';
 import { formatJson } from '../report/json-report.js';
 import { createProgress } from '../report/progress.js';
@@ -35,6 +36,7 @@ export async function runAudit(dir: string, flags: AuditFlags): Promise<number> 
   const policy = await loadPolicy(policyFile).catch(asUsageError);
   const npmConfig = await loadNpmConfig(dir);
   const tree = await loadTree(dir, { installed: flags.installed === true, omit: flags.omit ?? [], registryFor: npmConfig.registryFor }).catch(asUsageError);
+  if (flags.output) await refuseToOverwriteInputs(flags.output, [policyFile, tree.source, join(tree.root, 'package.json')]);
   const report = await auditDependencyTree(tree, policy, {
     npmOptions: npmConfig.flat,
     fetch: npmConfig.fetch,
@@ -63,6 +65,16 @@ function render(report: AuditReport, flags: AuditFlags): string {
 function quietText(report: AuditReport, color: boolean): string {
   if (report.summary.violations === 0 && report.policyProblems.length === 0) return '';
   return formatText({ ...report, results: report.results.filter((result) => result.outcome === 'violation') }, { color, verbose: false });
+}
+
+/** `--output pkgseal.policy.json` would replace the policy with its own report. */
+async function refuseToOverwriteInputs(output: string, inputs: string[]): Promise<void> {
+  const target = await realpath(output).catch(() => resolve(output));
+  for (const input of inputs) {
+    if (target === (await realpath(input).catch(() => resolve(input)))) {
+      throw new UsageError(`--output ${output} would overwrite ${input}, which the audit reads; write the report to another file`);
+    }
+  }
 }
 
 function asUsageError(error: unknown): never {

@@ -62,8 +62,10 @@ export function createVerificationCache(location: CacheLocation): VerificationCa
     async put(key, verified) {
       const { digest, file } = entryFile(key);
       const payload = JSON.stringify(verified.map(withoutPredicate));
-      await mkdir(dirname(file), { recursive: true });
-      await writeFileAtomically(file, JSON.stringify({ digest, mac: mac(digest, payload).toString('hex'), payload })).catch(() => undefined);
+      // A cache that cannot be written (read-only, a file in its place) only means verifying again next time.
+      await mkdir(dirname(file), { recursive: true })
+        .then(() => writeFileAtomically(file, JSON.stringify({ digest, mac: mac(digest, payload).toString('hex'), payload })))
+        .catch(() => undefined);
     },
   };
 }
@@ -83,8 +85,10 @@ export async function cacheSecret(env: NodeJS.ProcessEnv): Promise<Buffer> {
   const existing = await readFile(file).catch(() => undefined);
   if (existing && existing.length === 32) return existing;
   const secret = randomBytes(32);
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, secret, { mode: 0o600 });
+  // A key that cannot be kept still works for this run; its entries are simply never reused.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+    .then(() => writeFile(file, secret, { mode: 0o600 }))
+    .catch(() => undefined);
   return secret;
 }
 

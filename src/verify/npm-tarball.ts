@@ -81,6 +81,7 @@ function extractManifest(data: Buffer): Promise<{ name: string; version: string 
     };
     let manifestText: string | undefined;
     let manifests = 0;
+    let sawEnd = false;
     let unpacked = 0;
     const parser = new Parser({ strict: true });
     parser.on('entry', (entry: ReadEntry) => {
@@ -106,6 +107,12 @@ function extractManifest(data: Buffer): Promise<{ name: string; version: string 
         manifestText = Buffer.concat(chunks).toString('utf8');
       });
     });
+    // Readers stop at the end-of-archive blocks; the parser would keep buffering what follows, at quadratic cost.
+    parser.on('eof', () => {
+      sawEnd = true;
+      gunzip?.destroy();
+      setImmediate(() => parser.end());
+    });
     parser.on('error', (error: Error) => settle(new TarballError(`not a readable npm tarball: ${error.message}`)));
     parser.on('abort', (error: Error) => settle(error instanceof TarballError ? error : new TarballError(error.message)));
     parser.on('end', () => {
@@ -128,9 +135,11 @@ function extractManifest(data: Buffer): Promise<{ name: string; version: string 
     gunzip.on('data', (chunk: Buffer) => {
       inflated += chunk.length;
       if (inflated > MAX_UNPACKED_BYTES) return settle(new TarballError('tarball inflates to more than 512 MiB'));
-      if (!settled) parser.write(chunk);
+      if (!settled && !sawEnd) parser.write(chunk);
     });
-    gunzip.on('end', () => parser.end());
+    gunzip.on('end', () => {
+      if (!sawEnd) parser.end();
+    });
     gunzip.on('error', (error: Error) => settle(new TarballError(`not a readable npm tarball: ${error.message}`)));
     gunzip.end(data);
   });

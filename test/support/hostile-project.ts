@@ -127,7 +127,8 @@ export interface RegistryProjectOptions {
   packuments?: (registryUrl: string) => Record<string, object>;
   /** The policy's sources (default `['registry']`), given the registry's URL. */
   sources?: (registryUrl: string) => unknown[];
-  npmrc?: string;
+  /** More `.npmrc` lines, given the registry's URL. */
+  npmrc?: (registryUrl: string) => string;
 }
 
 export interface RegistryProject {
@@ -165,7 +166,7 @@ export async function registryProject(id: string, options: RegistryProjectOption
     if (!pkg) return undefined;
     return { body: packuments[pkg.name] ?? packumentFor(pkg, registryUrl) };
   }
-  const dir = writeProject(id, registryUrl, passingPolicy(options.sources?.(registryUrl) ?? ['registry']), options.npmrc);
+  const dir = writeProject(id, registryUrl, passingPolicy(options.sources?.(registryUrl) ?? ['registry']), options.npmrc?.(registryUrl));
   return { dir, registry, requestsFor: (path) => registry.requests.filter((request) => request.split(' ')[1] === path) };
 }
 

@@ -70,17 +70,18 @@ export function manifest(name: string, version = '1.0.0'): TarEntry {
 }
 
 /**
- * Writes a gzip file of `prefix` followed by `zeroBytes` of zeros, streamed so that neither the
- * test nor the file holds what it inflates to (600 MiB of zeros weigh about 600 KiB).
+ * Writes a gzip file of `prefix` followed by `fillBytes` of `filler` repeated (zeros by default),
+ * streamed so that neither the test nor the file holds what it inflates to (600 MiB of zeros
+ * weigh under 3 MiB).
  */
-export async function writeGzipBomb(file: string, prefix: Buffer, zeroBytes: number): Promise<void> {
+export async function writeGzipBomb(file: string, prefix: Buffer, fillBytes: number, filler: Buffer = Buffer.alloc(512)): Promise<void> {
   const gzip = createGzip({ level: 1 });
   const out = createWriteStream(file);
   gzip.pipe(out);
   gzip.write(prefix);
-  const chunk = Buffer.alloc(4 * 1024 * 1024);
-  for (let written = 0; written < zeroBytes; written += chunk.length) {
-    if (!gzip.write(chunk.subarray(0, Math.min(chunk.length, zeroBytes - written)))) await once(gzip, 'drain');
+  const chunk = Buffer.concat(Array.from({ length: Math.ceil((4 * 1024 * 1024) / filler.length) }, () => filler));
+  for (let written = 0; written < fillBytes; written += chunk.length) {
+    if (!gzip.write(chunk.subarray(0, Math.min(chunk.length, fillBytes - written)))) await once(gzip, 'drain');
   }
   gzip.end();
   await once(out, 'close');
