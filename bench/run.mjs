@@ -175,31 +175,42 @@ const median = (xs) => {
 const summary = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 const results = [];
+const planned = [];
 /**
- * Measures `spec` RUNS times. `before(i)` prepares each repetition (e.g. an empty cache);
- * `check(run)` returns the packages the tool reported as verified, or throws.
+ * Plans `spec` for RUNS measured repetitions. `before(i)` prepares each repetition (e.g. an empty
+ * cache), `once()` runs before the first; `check(run)` returns the packages the tool reported as
+ * verified, or throws. execute() runs the plan round-robin — one repetition of every row, then the
+ * next — so that load from other work on the machine spreads over all rows alike.
  */
-async function bench(id, label, spec, { before, check, runs = RUNS, group = 'main' } = {}) {
-  const reps = [];
-  for (let i = 0; i < runs; i++) {
-    before?.(i);
-    const run = await measureOnce(spec);
-    run.verified = check(run);
-    reps.push(run);
+function plan(id, label, spec, { before, once, check, group = 'main' } = {}) {
+  planned.push({ id, label, spec, before, once, check, group, reps: [] });
+}
+async function execute() {
+  for (const row of planned) await row.once?.();
+  for (let i = 0; i < RUNS; i++) {
+    for (const row of planned) {
+      row.before?.(i);
+      const run = await measureOnce(row.spec);
+      run.verified = row.check(run);
+      row.reps.push(run);
+    }
+    log(`round ${i + 1}/${RUNS} done (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   }
-  const result = {
-    id, label, group,
-    command: [spec.command === process.execPath ? 'node' : spec.command, ...spec.argv].join(' ').replaceAll(work, '$SCRATCH').replaceAll(REPO_ROOT, '.'),
-    runs: reps.length,
-    packages: reps[0].verified,
-    wallSeconds: summary(reps.map((r) => r.wall)),
-    cpuSeconds: summary(reps.map((r) => r.cpu)),
-    peakRssMiB: summary(reps.map((r) => r.rssMiB)),
-    requests: reps.at(-1).requests,
-  };
-  results.push(result);
-  log(`${label}: ${fmt(result.wallSeconds.median)} s median (${fmt(result.wallSeconds.min)}–${fmt(result.wallSeconds.max)}), CPU ${fmt(result.cpuSeconds.median)} s, peak ${result.peakRssMiB.max.toFixed(0)} MiB, ${result.packages ?? '-'} packages, ${result.requests} requests`);
-  return result;
+  for (const { id, label, spec, group, reps } of planned) {
+    const result = {
+      id, label, group,
+      command: [spec.command === process.execPath ? 'node' : spec.command, ...spec.argv].join(' ').replaceAll(work, '$SCRATCH').replaceAll(REPO_ROOT, '.'),
+      runs: reps.length,
+      packages: reps[0].verified,
+      wallSeconds: summary(reps.map((r) => r.wall)),
+      cpuSeconds: summary(reps.map((r) => r.cpu)),
+      peakRssMiB: summary(reps.map((r) => r.rssMiB)),
+      requests: reps.at(-1).requests,
+      reps: reps.map((r) => ({ wall: r.wall, cpu: r.cpu, rssMiB: r.rssMiB })),
+    };
+    results.push(result);
+    log(`${label}: ${fmt(result.wallSeconds.median)} s median (${fmt(result.wallSeconds.min)}–${fmt(result.wallSeconds.max)}), CPU ${fmt(result.cpuSeconds.median)} s, peak ${result.peakRssMiB.max.toFixed(0)} MiB, ${result.packages ?? '-'} packages, ${result.requests} requests`);
+  }
 }
 const fmt = (x, digits = 3) => (x >= 100 ? x.toFixed(1) : x >= 10 ? x.toFixed(2) : x.toFixed(digits));
 
@@ -242,23 +253,23 @@ const environment = {
 // 3. The runs ----------------------------------------------------------------------------------
 try {
   if (wants('version')) {
-    await bench('pkgseal-version', 'pkgseal --version', { command: process.execPath, argv: [PKGSEAL, '--version'], cwd: work, env: childEnv() }, {
+    plan('pkgseal-version', 'pkgseal --version', { command: process.execPath, argv: [PKGSEAL, '--version'], cwd: work, env: childEnv() }, {
       check: (run) => { if (run.code !== 0) throw failure('pkgseal --version', run); return undefined; },
     });
   }
   if (wants('small')) {
     const small = subsetProject(10);
-    await bench('pkgseal-registry-10', 'pkgseal audit, 10 packages (registry-signature)', pkgsealAudit(small.dir, policyRegistry, join(work, 'cache-small')), {
+    plan('pkgseal-registry-10', 'pkgseal audit, 10 packages (registry-signature)', pkgsealAudit(small.dir, policyRegistry, join(work, 'cache-small')), {
       before: freshDir('cache-small'), check: pkgsealPassed('pkgseal audit (10)'),
     });
-    await bench('pkgseal-signed-10-cold', 'pkgseal audit, 10 packages (signed, cold)', pkgsealAudit(small.dir, policySigned, join(work, 'cache-small')), {
+    plan('pkgseal-signed-10-cold', 'pkgseal audit, 10 packages (signed, cold)', pkgsealAudit(small.dir, policySigned, join(work, 'cache-small')), {
       before: freshDir('cache-small'), check: pkgsealPassed('pkgseal audit signed (10)'),
     });
   }
   if (wants('pnpm')) {
     // A fresh store and cache each time: pnpm gets no metadata from an earlier run.
     const pnpmHome = join(work, 'pnpm-home');
-    await bench('pnpm-audit-signatures', `pnpm ${meta.pnpm} audit signatures`, {
+    plan('pnpm-audit-signatures', `pnpm ${meta.pnpm} audit signatures`, {
       command: PNPM,
       argv: ['audit', 'signatures', '--store-dir', join(pnpmHome, 'store'), '--cache-dir', join(pnpmHome, 'cache')],
       cwd: pnpmProject,
@@ -286,52 +297,61 @@ try {
       : { ran: false, exitCode: run.code, wallSeconds: run.wall, requestsToBenchRegistry: run.requests, reason: reason || run.stderr.trim().split('\n').slice(-3).join(' ') };
     log(npmOutcome.ran ? `npm audit signatures ran (${run.wall.toFixed(2)} s)` : `npm ${environment.npm} audit signatures could not run: ${npmOutcome.reason}`);
     if (npmOutcome.ran) {
-      await bench('npm-audit-signatures', `npm ${environment.npm} audit signatures (installed tree)`, { command: 'npm', argv: ['audit', 'signatures', '--registry', REGISTRY, '--cache', npmCache], cwd: CACHE.installed, env: childEnv() }, {
+      plan('npm-audit-signatures', `npm ${environment.npm} audit signatures (installed tree)`, { command: 'npm', argv: ['audit', 'signatures', '--registry', REGISTRY, '--cache', npmCache], cwd: CACHE.installed, env: childEnv() }, {
         check: (r) => { const m = /audited (\d+) packages/.exec(r.stdout); if (r.code !== 0 || !m) throw failure('npm audit signatures', r); return Number(m[1]); },
       });
     }
   }
   if (wants('registry')) {
-    await bench('pkgseal-registry-pnpm-lock', 'pkgseal audit registry-signature (pnpm-lock.yaml)', pkgsealAudit(pnpmProject, policyRegistry, join(work, 'cache-reg')), {
+    plan('pkgseal-registry-pnpm-lock', 'pkgseal audit registry-signature (pnpm-lock.yaml)', pkgsealAudit(pnpmProject, policyRegistry, join(work, 'cache-reg')), {
       before: freshDir('cache-reg'), check: pkgsealPassed('pkgseal audit (pnpm-lock.yaml)'),
     });
-    await bench('pkgseal-registry-npm-lock', 'pkgseal audit registry-signature (package-lock.json)', pkgsealAudit(npmProject, policyRegistry, join(work, 'cache-reg')), {
+    plan('pkgseal-registry-npm-lock', 'pkgseal audit registry-signature (package-lock.json)', pkgsealAudit(npmProject, policyRegistry, join(work, 'cache-reg')), {
       before: freshDir('cache-reg'), check: pkgsealPassed('pkgseal audit (package-lock.json)'),
     });
   }
   if (wants('signed')) {
-    await bench('pkgseal-signed-cold', 'pkgseal audit signed, every package its identity (cold cache)', pkgsealAudit(npmProject, policySigned, join(work, 'cache-signed')), {
+    plan('pkgseal-signed-cold', 'pkgseal audit signed, every package its identity (cold cache)', pkgsealAudit(npmProject, policySigned, join(work, 'cache-signed')), {
       before: freshDir('cache-signed'), check: pkgsealPassed('pkgseal audit signed (cold)'),
     });
-    // One unmeasured run fills the cache; every measured run then finds it full.
-    freshDir('cache-signed')();
-    const fill = await measureOnce(pkgsealAudit(npmProject, policySigned, join(work, 'cache-signed')));
-    pkgsealPassed('pkgseal audit signed (filling the cache)')(fill);
-    await bench('pkgseal-signed-one-pattern-cold', 'pkgseal audit signed, one identity pattern for all (cold cache)', pkgsealAudit(npmProject, policySignedGlob, join(work, 'cache-signed')), {
-      before: freshDir('cache-signed'), check: pkgsealPassed('pkgseal audit signed, one pattern (cold)'),
+    plan('pkgseal-signed-one-pattern-cold', 'pkgseal audit signed, one identity pattern for all (cold cache)', pkgsealAudit(npmProject, policySignedGlob, join(work, 'cache-signed-one')), {
+      before: freshDir('cache-signed-one'), check: pkgsealPassed('pkgseal audit signed, one pattern (cold)'),
     });
-    await bench('pkgseal-signed-warm', 'pkgseal audit signed, every package its identity (warm cache)', pkgsealAudit(npmProject, policySigned, join(work, 'cache-signed')), {
-      check: pkgsealPassed('pkgseal audit signed (warm)'),
+    // One unmeasured run fills each warm cache; every measured run then finds it full.
+    const fill = (name, policy) => async () => {
+      freshDir(name)();
+      pkgsealPassed(`pkgseal audit signed (filling ${name})`)(await measureOnce(pkgsealAudit(npmProject, policy, join(work, name))));
+    };
+    plan('pkgseal-signed-warm', 'pkgseal audit signed, every package its identity (warm cache)', pkgsealAudit(npmProject, policySigned, join(work, 'cache-warm')), {
+      once: fill('cache-warm', policySigned), check: pkgsealPassed('pkgseal audit signed (warm)'),
+    });
+    plan('pkgseal-signed-one-pattern-warm', 'pkgseal audit signed, one identity pattern for all (warm cache)', pkgsealAudit(npmProject, policySignedGlob, join(work, 'cache-warm-one')), {
+      once: fill('cache-warm-one', policySignedGlob), check: pkgsealPassed('pkgseal audit signed, one pattern (warm)'),
     });
   }
   if (wants('linear')) {
     for (const size of SIZES) {
       const subset = subsetProject(size);
-      await bench(`linear-registry-${size}`, `pkgseal audit registry-signature, ${subset.packages} packages`, pkgsealAudit(subset.dir, policyRegistry, join(work, 'cache-lin')), {
+      plan(`linear-registry-${size}`, `pkgseal audit registry-signature, ${subset.packages} packages`, pkgsealAudit(subset.dir, policyRegistry, join(work, 'cache-lin')), {
         group: 'linear', before: freshDir('cache-lin'), check: pkgsealPassed(`pkgseal audit (${size})`),
       });
-      await bench(`linear-signed-${size}`, `pkgseal audit signed (cold), ${subset.packages} packages`, pkgsealAudit(subset.dir, policySigned, join(work, 'cache-lin')), {
+      plan(`linear-signed-${size}`, `pkgseal audit signed (cold), ${subset.packages} packages`, pkgsealAudit(subset.dir, policySigned, join(work, 'cache-lin')), {
         group: 'linear', before: freshDir('cache-lin'), check: pkgsealPassed(`pkgseal audit signed (${size})`),
       });
     }
   }
   let floor;
+  const floorRuns = [];
   if (wants('floor')) {
-    const inner = [];
-    const result = await bench('floor', 'floor: node crypto micro-benchmark (process)', { command: process.execPath, argv: [join(BENCH_DIR, 'floor.mjs')], cwd: work, env: childEnv() }, {
+    plan('floor', 'floor: node crypto micro-benchmark (process)', { command: process.execPath, argv: [join(BENCH_DIR, 'floor.mjs')], cwd: work, env: childEnv() }, {
       group: 'floor',
-      check: (run) => { if (run.code !== 0) throw failure('floor', run); inner.push(JSON.parse(run.stdout)); return undefined; },
+      check: (run) => { if (run.code !== 0) throw failure('floor', run); floorRuns.push(JSON.parse(run.stdout)); return undefined; },
     });
+  }
+  await execute();
+  if (floorRuns.length) {
+    const inner = floorRuns;
+    const result = results.find((r) => r.id === 'floor');
     floor = {
       ecdsaP256VerifyReusedKeyMicroseconds: summary(inner.map((f) => f.ecdsaP256Verify.reusedKey.usPerOp)),
       ecdsaP256VerifyPemEachTimeMicroseconds: summary(inner.map((f) => f.ecdsaP256Verify.pemEachTime.usPerOp)),
@@ -375,6 +395,7 @@ try {
     'pkgseal signed cold / pnpm audit signatures': ratio('pkgseal-signed-cold', 'pnpm-audit-signatures'),
     'pkgseal signed warm / pnpm audit signatures': ratio('pkgseal-signed-warm', 'pnpm-audit-signatures'),
     'pkgseal signed cold / warm': ratio('pkgseal-signed-cold', 'pkgseal-signed-warm'),
+    'pkgseal signed cold, one identity per package / one pattern for all': ratio('pkgseal-signed-cold', 'pkgseal-signed-one-pattern-cold'),
   };
   for (const key of Object.keys(ratios)) if (ratios[key] === undefined) delete ratios[key];
   const linear = {};
