@@ -9,7 +9,8 @@
 //      (Fulcio, Rekor, OIDC), each package with its own GitHub-style identity;
 //   4. the tree "installed" for `npm audit signatures` (package.json files + hidden lockfile);
 //   5. pnpm 12 from the npm registry.
-// Usage: node bench/prepare.mjs [--force] [--concurrency N]   (bench/run.mjs runs it when needed)
+// Usage: node bench/prepare.mjs [--force] [--concurrency N] [--upstream URL]   (bench/run.mjs runs it when needed;
+// the upstream registry defaults to $BENCH_UPSTREAM, then $npm_config_registry, then registry.npmjs.org)
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     force: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '8' },
-    upstream: { type: 'string', default: process.env.BENCH_UPSTREAM ?? 'https://registry.npmjs.org/' },
+    upstream: { type: 'string', default: process.env.BENCH_UPSTREAM ?? process.env.npm_config_registry ?? 'https://registry.npmjs.org/' },
   },
 });
 const concurrency = Math.max(1, Number(args.concurrency));

@@ -112,7 +112,8 @@ function subsetProject(size) {
   const root = { ...lock.packages[''], dependencies };
   const packageJson = { ...JSON.parse(packageJsonText), dependencies };
   const lockfile = { ...lock, packages: { '': root, ...packages } };
-  return { dir: project(`subset-${size}`, { 'package.json': JSON.stringify(packageJson, null, 2), 'package-lock.json': JSON.stringify(lockfile, null, 2) }), packages: seen.size };
+  const names = [...new Set([...seen].map((spec) => splitSpec(spec)[0]))].sort();
+  return { dir: project(`subset-${size}`, { 'package.json': JSON.stringify(packageJson, null, 2), 'package-lock.json': JSON.stringify(lockfile, null, 2) }), packages: seen.size, names };
 }
 
 // Policies: registry signatures only; or every package signed by its own GitHub release workflow.
@@ -120,13 +121,14 @@ const registryTrust = { registry: REGISTRY, keys: CACHE.keys };
 const policyRegistry = join(work, 'policy-registry-signature.json');
 writeFileSync(policyRegistry, JSON.stringify({ version: 1, mode: 'enforce', trust: [registryTrust], sources: ['registry'], defaults: { require: 'registry-signature' } }, null, 2));
 const names = [...new Set([...workload.npm.keys(), ...workload.pnpm.keys()].map((spec) => splitSpec(spec)[0]))].sort();
-const policySigned = join(work, 'policy-signed.json');
-writeFileSync(policySigned, JSON.stringify({
+/** A policy with one entry per package name (sorted), each naming that package's own signer. */
+function signedPolicy(file, packageNames) {
+  writeFileSync(file, JSON.stringify({
   version: 1,
   mode: 'enforce',
   trust: [{ name: 'bench-sigstore', trustedRoot: CACHE.trustedRoot }, registryTrust],
   sources: [{ url: `${REGISTRY}bundles/{name}/{version}.sigstore.json` }],
-  packages: names.map((name) => ({
+  packages: packageNames.map((name) => ({
     match: name,
     require: 'signed',
     identities: [{
@@ -136,7 +138,10 @@ writeFileSync(policySigned, JSON.stringify({
       subject: `https://github.com/${repositoryOf(name)}/${RELEASE_WORKFLOW}@refs/tags/v*`,
     }],
   })),
-}, null, 2));
+  }, null, 2));
+  return file;
+}
+const policySigned = signedPolicy(join(work, 'policy-signed.json'), names);
 
 // The same evidence and the same checks, with one identity pattern for the whole tree instead of one
 // entry per package: the difference is what the size of the policy costs.
@@ -335,8 +340,13 @@ try {
       plan(`linear-registry-${size}`, `pkgseal audit registry-signature, ${subset.packages} packages`, pkgsealAudit(subset.dir, policyRegistry, join(work, 'cache-lin')), {
         group: 'linear', before: freshDir('cache-lin'), check: pkgsealPassed(`pkgseal audit (${size})`),
       });
-      plan(`linear-signed-${size}`, `pkgseal audit signed (cold), ${subset.packages} packages`, pkgsealAudit(subset.dir, policySigned, join(work, 'cache-lin')), {
+      plan(`linear-signed-${size}`, `pkgseal audit signed (cold, one pattern), ${subset.packages} packages`, pkgsealAudit(subset.dir, policySignedGlob, join(work, 'cache-lin')), {
         group: 'linear', before: freshDir('cache-lin'), check: pkgsealPassed(`pkgseal audit signed (${size})`),
+      });
+      // The policy a project of this size would have: one entry per package of its tree.
+      const policy = signedPolicy(join(work, `policy-signed-${size}.json`), subset.names);
+      plan(`linear-identities-${size}`, `pkgseal audit signed (cold, ${subset.names.length} policy entries), ${subset.packages} packages`, pkgsealAudit(subset.dir, policy, join(work, 'cache-lin')), {
+        group: 'linear', before: freshDir('cache-lin'), check: pkgsealPassed(`pkgseal audit signed, per-package policy (${size})`),
       });
     }
   }
@@ -399,9 +409,10 @@ try {
   };
   for (const key of Object.keys(ratios)) if (ratios[key] === undefined) delete ratios[key];
   const linear = {};
-  for (const kind of ['registry', 'signed']) {
+  const linearKinds = { registry: 'registry-signature', signed: 'signed (cold), one identity pattern', identities: 'signed (cold), one policy entry per package of the tree' };
+  for (const [kind, name] of Object.entries(linearKinds)) {
     const points = results.filter((r) => r.id.startsWith(`linear-${kind}-`)).map((r) => ({ packages: r.packages, seconds: r.wallSeconds.median, cpuSeconds: r.cpuSeconds.median, peakRssMiB: r.peakRssMiB.median }));
-    if (points.length >= 2) linear[kind === 'registry' ? 'registry-signature' : 'signed-cold'] = { points, fit: fitLine(points), cpuFit: fitLine(points.map((p) => ({ packages: p.packages, seconds: p.cpuSeconds }))) };
+    if (points.length >= 2) linear[name] = { points, fit: fitLine(points), cpuFit: fitLine(points.map((p) => ({ packages: p.packages, seconds: p.cpuSeconds }))) };
   }
   const floorEstimate = floor && byId['pkgseal-registry-npm-lock']
     ? { registrySignatureVerifiesSeconds: (byId['pkgseal-registry-npm-lock'].packages * floor.ecdsaP256VerifyReusedKeyMicroseconds.median) / 1e6 }
