@@ -4,8 +4,8 @@ import { policyFromObservations } from '../policy/init-policy.js';
 import type { PackageRule, Requirement } from '../policy/policy.types.js';
 import { describeMatcher } from '../policy/string-matcher.js';
 import { ruleIdFor } from '../report/summarize.js';
-import { oneLine } from '../report/text-report.js';
-import type { Outcome, PackageResult } from '../report/report.types.js';
+import { oneLine, OUTCOME_LABEL } from '../report/text-report.js';
+import type { PackageResult } from '../report/report.types.js';
 import type { VerifiedAttestation } from '../verify/npm-attestations.js';
 
 /** The policy entry that applied to a package, where it is written, and why it won. */
@@ -40,12 +40,6 @@ const REQUIREMENT = {
   provenance: 'SLSA provenance whose Fulcio certificate meets one of the identities below',
 } as const satisfies Record<Requirement, string>;
 
-const LABEL = {
-  violation: { text: 'FAIL', ansi: '31' },
-  unsupported: { text: 'UNSUPPORTED', ansi: '33' },
-  exempted: { text: 'EXEMPT', ansi: '36' },
-  pass: { text: 'PASS', ansi: '32' },
-} as const satisfies Record<Outcome, { text: string; ansi: string }>;
 
 const SLSA_PROVENANCE = 'https://slsa.dev/provenance/';
 /** Width of the label column (`in the tree` and a space). */
@@ -90,7 +84,7 @@ function block(explanation: Explanation, paint: Paint, shorten: (text: string) =
     row('evidence', [`${location} verifies${cached ? ' (an earlier verification, from the cache)' : ''}: certificate chain, transparency log, signature, subject = the lockfile's integrity`]);
     attestations.forEach((attestation, i) => row(i === 0 ? 'signer' : '', signerLines(attestation, i, entry?.rule)));
   }
-  const label = LABEL[result.outcome];
+  const label = OUTCOME_LABEL[result.outcome];
   const ruleId = result.outcome === 'pass' ? '' : ` (${ruleIdFor(result)})`;
   row('verdict', [`${ruleId}: ${result.reason}`.trimStart()], `${paint(label.ansi, label.text)}${ruleId ? ' ' : ''}`);
   const fix = fixLines(explanation);

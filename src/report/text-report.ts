@@ -12,7 +12,8 @@ export interface TextOptions {
 /** Passes after the problems, and only when verbose. */
 const OUTCOME_ORDER = [...PROBLEM_OUTCOMES, 'pass'] as const satisfies readonly Outcome[];
 
-const LABEL = {
+/** How each outcome is labelled in text output (shared by `audit` and `explain`). */
+export const OUTCOME_LABEL = {
   violation: { text: 'FAIL', ansi: '31' },
   unsupported: { text: 'UNSUPPORTED', ansi: '33' },
   exempted: { text: 'EXEMPT', ansi: '36' },
@@ -31,7 +32,7 @@ export function formatText(report: AuditReport, options: TextOptions): string {
   for (const outcome of OUTCOME_ORDER) {
     if (outcome === 'pass' && !options.verbose) continue;
     for (const result of sorted.filter((candidate) => candidate.outcome === outcome)) {
-      lines.push(`${paint(LABEL[outcome].ansi, LABEL[outcome].text)} ${outcome === 'pass' ? describePass(result) : describeProblem(result)}`);
+      lines.push(`${paint(OUTCOME_LABEL[outcome].ansi, OUTCOME_LABEL[outcome].text)} ${outcome === 'pass' ? describePass(result) : describeProblem(result)}`);
     }
   }
   lines.push(summaryLine(report));
