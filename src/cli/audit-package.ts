@@ -1,11 +1,12 @@
 import semver from 'semver';
-import { effectiveRule, evaluateSignedRule } from '../policy/evaluate.js';
+import { effectiveRule, evaluateSignedRule, type SignerRecord } from '../policy/evaluate.js';
 import { findException, formatDay } from '../policy/exceptions.js';
 import { signerClaims } from '../policy/identity.js';
 import type { PackageRule, Policy } from '../policy/policy.types.js';
 import type { PackageResult, RuleId } from '../report/report.types.js';
 import { findEvidence, MalformedEvidenceError, type EvidenceContext } from '../sources/find-evidence.js';
 import type { VerificationCache } from '../sources/verification-cache.js';
+import type { VerifiedSubjects } from '../sources/verified-subjects.js';
 import { registryKeysFor } from '../sources/registry-keys-source.js';
 import { SourceError, type Packument, type RegistryVersion } from '../sources/source.types.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
@@ -23,6 +24,8 @@ export interface AuditContext extends EvidenceContext {
   policyRegistryKeys: ReadonlyMap<string, TrustedPublicKey[]>;
   today: Date;
   cache: VerificationCache;
+  /** Who signed what, as earlier runs verified it: lets a warm audit skip fetching evidence. */
+  verifiedSubjects: VerifiedSubjects;
 }
 
 /**
@@ -117,23 +120,31 @@ async function registryVersionOf(pkg: TreePackage, context: AuditContext) {
 
 async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   const spec = `${pkg.name}@${pkg.version}`;
+  const trust = context.trustByName.get(rule.trust ?? context.policy.trust[0]!.name)!;
+  const subjectKey = { subject: `${spec}:${sha512.toString('hex')}`, trustDigest: trust.digest };
+  // `pkgseal explain` shows every step, so it always takes the long way.
+  if (!trace) {
+    const known = await context.verifiedSubjects.get(subjectKey);
+    const verdict = known && evaluateSignedRule(rule, spec, known);
+    if (known && verdict?.outcome === 'pass') return passFinding(verdict.reason, known);
+  }
   const search = await findEvidence(pkg, context.policy.sources, context, trace && ((line) => trace.source(line)));
   if (!search.found) {
     return violation('pkgseal/missing-evidence', `no evidence found (tried: ${search.tried.join(', ')})`, `publish ${spec} with pkgseal publish or npm publish --provenance, or add its bundle to a dir source`);
   }
-  const trust = context.trustByName.get(rule.trust ?? context.policy.trust[0]!.name)!;
   let attestations: VerifiedAttestation[];
   try {
     const verification = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
     attestations = verification.attestations;
+    context.verifiedSubjects.add(subjectKey, attestations);
     trace?.verified(search.found.location, attestations, verification.cached);
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
     return violation('pkgseal/verification-failed', `evidence from ${search.found.location} does not verify: ${error.message}`, `re-sign ${spec}, or remove the bad evidence from ${search.found.source}`);
   }
   const verdict = evaluateSignedRule(rule, spec, attestations);
+  if (verdict.outcome === 'pass') return passFinding(verdict.reason, attestations);
   const signer = firstCertificateSigner(attestations);
-  if (verdict.outcome === 'pass') return { outcome: 'pass', reason: verdict.reason, ...(signer ? { signer } : {}) };
   const ruleId: RuleId = signer ? 'pkgseal/identity-mismatch' : 'pkgseal/missing-evidence';
   return { outcome: 'violation', reason: verdict.reason, fix: verdict.fix, ruleId, ...(signer ? { signer } : {}) };
 }
@@ -148,7 +159,12 @@ async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer,
   return { attestations: verified, cached: false };
 }
 
-function firstCertificateSigner(attestations: VerifiedAttestation[]): PackageResult['signer'] {
+function passFinding(reason: string, attestations: readonly SignerRecord[]): Finding {
+  const signer = firstCertificateSigner(attestations);
+  return { outcome: 'pass', reason, ...(signer ? { signer } : {}) };
+}
+
+function firstCertificateSigner(attestations: readonly SignerRecord[]): PackageResult['signer'] {
   for (const attestation of attestations) {
     if (attestation.signer.kind !== 'certificate') continue;
     const { identity } = attestation.signer;

@@ -6,6 +6,7 @@ import type { AuditReport, PackageResult } from '../report/report.types.js';
 import { summarize } from '../report/summarize.js';
 import { createHttpFetcher } from '../sources/http-fetcher.js';
 import { cacheSecret, createVerificationCache, defaultCacheDir, NO_CACHE } from '../sources/verification-cache.js';
+import { createVerifiedSubjects, NO_VERIFIED_SUBJECTS } from '../sources/verified-subjects.js';
 import { registryKeysFromJson } from '../trust/registry-keys.js';
 import { TrustedRootError } from '../trust/trusted-root.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
@@ -50,6 +51,7 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
     ),
   );
   options.progress?.done();
+  await context.verifiedSubjects.save();
   return {
     tool: { name: 'pkgseal', version: PKGSEAL_VERSION },
     project: tree.root,
@@ -73,9 +75,17 @@ export async function createAuditContext(policy: Policy, options: Omit<AuditRunO
     offline: options.offline,
     env: options.env,
     today: new Date(),
-    cache: options.cache
-      ? createVerificationCache({ dir: join(options.cacheDir ?? defaultCacheDir(options.env), 'verify'), secret: await cacheSecret(options.env), version: PKGSEAL_VERSION })
-      : NO_CACHE,
+    ...(await createCaches(options)),
+  };
+}
+
+async function createCaches(options: Pick<AuditRunOptions, 'cache' | 'cacheDir' | 'env'>): Promise<Pick<AuditContext, 'cache' | 'verifiedSubjects'>> {
+  if (!options.cache) return { cache: NO_CACHE, verifiedSubjects: NO_VERIFIED_SUBJECTS };
+  const dir = options.cacheDir ?? defaultCacheDir(options.env);
+  const secret = await cacheSecret(options.env);
+  return {
+    cache: createVerificationCache({ dir: join(dir, 'verify'), secret, version: PKGSEAL_VERSION }),
+    verifiedSubjects: createVerifiedSubjects({ file: join(dir, 'verified-subjects.json'), secret, version: PKGSEAL_VERSION }),
   };
 }
 

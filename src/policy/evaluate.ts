@@ -10,11 +10,46 @@ export type Verdict =
 
 /** First matching entry wins: name glob, then optional semver range. */
 export function findRule(policy: Policy, name: string, version: string): PackageRule | undefined {
-  return policy.packages.find(
-    (rule) =>
-      compileMatcher({ kind: 'glob', pattern: rule.match })(name) &&
-      (rule.versions === undefined || semver.satisfies(version, rule.versions, { includePrerelease: true })),
-  );
+  const index = ruleIndexOf(policy.packages);
+  // Candidates in policy order: the entries naming exactly this package, merged with the patterns.
+  const exact = index.byName.get(name) ?? [];
+  let e = 0;
+  let p = 0;
+  while (e < exact.length || p < index.patterns.length) {
+    const takeExact = p >= index.patterns.length || (e < exact.length && exact[e]! < index.patterns[p]!.position);
+    const position = takeExact ? exact[e++]! : index.patterns[p]!.position;
+    if (!takeExact && !index.patterns[p++]!.matches(name)) continue;
+    const rule = policy.packages[position]!;
+    if (rule.versions === undefined || semver.satisfies(version, rule.versions, { includePrerelease: true })) return rule;
+  }
+  return undefined;
+}
+
+interface RuleIndex {
+  /** Positions of the entries whose match is a plain name, by that name, ascending. */
+  byName: Map<string, number[]>;
+  /** The entries whose match is a glob, in policy order. */
+  patterns: Array<{ position: number; matches: (name: string) => boolean }>;
+}
+
+const ruleIndexes = new WeakMap<readonly PackageRule[], RuleIndex>();
+
+/** Built once per policy: a policy with an entry per package is looked up once per package. */
+function ruleIndexOf(rules: readonly PackageRule[]): RuleIndex {
+  let index = ruleIndexes.get(rules);
+  if (index) return index;
+  index = { byName: new Map(), patterns: [] };
+  for (const [position, rule] of rules.entries()) {
+    if (/[*?]/.test(rule.match)) {
+      index.patterns.push({ position, matches: compileMatcher({ kind: 'glob', pattern: rule.match }) });
+    } else {
+      const positions = index.byName.get(rule.match) ?? [];
+      positions.push(position);
+      index.byName.set(rule.match, positions);
+    }
+  }
+  ruleIndexes.set(rules, index);
+  return index;
 }
 
 /**
@@ -28,8 +63,11 @@ export function effectiveRule(policy: Policy, name: string, version: string): Pa
   return require === undefined ? undefined : { match: '(defaults)', require, identities, noDowngrade, pointer: '/defaults' };
 }
 
+/** What a policy reads of a verified attestation: who signed, and what kind of statement. */
+export type SignerRecord = Pick<VerifiedAttestation, 'signer' | 'predicateType'>;
+
 /** Applies a rule to verified evidence. Pure: the caller has already verified every bundle. */
-export function evaluateSignedRule(rule: PackageRule, spec: string, attestations: VerifiedAttestation[]): Verdict {
+export function evaluateSignedRule(rule: PackageRule, spec: string, attestations: readonly SignerRecord[]): Verdict {
   const candidates = attestations.filter(
     (attestation) => attestation.signer.kind === 'certificate' && (rule.require !== 'provenance' || attestation.predicateType.startsWith('https://slsa.dev/provenance/')),
   );

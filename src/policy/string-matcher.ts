@@ -44,15 +44,22 @@ export class PatternError extends Error {
  * ```
  */
 export function compileMatcher(matcher: StringMatcher): (actual: string) => boolean {
-  switch (matcher.kind) {
-    case 'exact':
-      return (actual) => actual === matcher.value;
-    case 'regexp':
-      return anchored(matcher.pattern).test.bind(anchored(matcher.pattern));
-    case 'glob':
-      return globToRegExp(matcher.pattern).test.bind(globToRegExp(matcher.pattern));
+  if (matcher.kind === 'exact') {
+    const { value } = matcher;
+    return (actual) => actual === value;
   }
+  // A policy applies the same few patterns to every package of a tree: compile each once.
+  const key = `${matcher.kind}\0${matcher.pattern}`;
+  let compiled = compiledPatterns.get(key);
+  if (!compiled) {
+    const regExp = matcher.kind === 'regexp' ? anchored(matcher.pattern) : globToRegExp(matcher.pattern);
+    compiled = (actual) => regExp.test(actual);
+    compiledPatterns.set(key, compiled);
+  }
+  return compiled;
 }
+
+const compiledPatterns = new Map<string, (actual: string) => boolean>();
 
 export function describeMatcher(matcher: StringMatcher): string {
   return matcher.kind === 'exact' ? `"${matcher.value}"` : `${matcher.kind} ${JSON.stringify(matcher.pattern)}`;

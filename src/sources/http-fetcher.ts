@@ -1,14 +1,14 @@
-import npmFetch from 'npm-registry-fetch';
 import pLimit from 'p-limit';
+import { httpGet, HttpGetError } from './http-get.js';
 import { jsonStructureProblem, MAX_EVIDENCE_BYTES } from '../verify/json-text.js';
 import { packumentUrl, toPackument, withTrailingSlash } from './packument.js';
 import { SourceError, type EvidenceFetcher, type Packument } from './source.types.js';
 
 export interface HttpFetcherOptions {
   /**
-   * npm configuration as npm-registry-fetch reads it, i.e. `@npmcli/config`'s `flat` options:
-   * `registry`, `@scope:registry`, `//host/:_authToken`, `ca`, `proxy`, `strictSSL`... npm-registry-fetch
-   * sends a token only to the host it is configured for.
+   * npm configuration, i.e. `@npmcli/config`'s `flat` options: `registry`, `@scope:registry`,
+   * `//host/:_authToken`, `ca`, `proxy`, `strictSSL`... A token goes only to the host it is
+   * configured for, as npm sends it (see http-get.ts).
    */
   npmOptions?: Record<string, unknown>;
   /** Requests in flight at once, shared by every call of this fetcher (default 16). */
@@ -43,7 +43,7 @@ interface RequestOptions {
 }
 
 /**
- * The audit's network access, on npm-registry-fetch so `.npmrc` settings apply. Every failure is a
+ * The audit's network access, with npm's `.npmrc` settings (http-get.ts). Every failure is a
  * SourceError with one line naming the URL (without query or credentials) and the cause; no
  * message ever carries a token. Packuments are fetched once per registry and name per fetcher.
  */
@@ -78,29 +78,18 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
   async function attemptOnce(url: string, requestOptions: RequestOptions): Promise<Attempt> {
     const signal = AbortSignal.timeout(settings.timeoutMs);
     try {
-      const response = await npmFetch(url, {
-        ...options.npmOptions,
+      const result = await httpGet(url, {
+        accept: requestOptions.accept,
+        npmOptions: options.npmOptions ?? {},
         ...(requestOptions.registry ? { registry: requestOptions.registry } : {}),
         ...(requestOptions.spec ? { spec: requestOptions.spec } : {}),
-        // A token the caller names is the only credential for that request.
-        ...(requestOptions.bearerToken ? { forceAuth: { token: requestOptions.bearerToken } } : {}),
-        headers: { accept: requestOptions.accept },
-        // We retry ourselves, to honour Retry-After and to count attempts in the message.
-        retry: { retries: 0 },
-        timeout: settings.timeoutMs,
-        maxSockets: typeof options.npmOptions?.maxSockets === 'number' ? options.npmOptions.maxSockets : settings.concurrency,
-        cache: undefined,
-        offline: false,
-        preferOffline: false,
-        preferOnline: false,
+        ...(requestOptions.bearerToken ? { bearerToken: requestOptions.bearerToken } : {}),
+        ...(requestOptions.maxBytes !== undefined ? { maxBytes: requestOptions.maxBytes } : {}),
+        maxSockets: settings.concurrency,
         signal,
-      } as npmFetch.Options);
-      const declared = Number(response.headers.get('content-length') ?? NaN);
-      if (requestOptions.maxBytes !== undefined && declared > requestOptions.maxBytes) {
-        response.body.resume();
-        return { kind: 'failed', reason: `response of ${declared} bytes is larger than the ${requestOptions.maxBytes / 1024 / 1024} MiB allowed`, retriable: false };
-      }
-      return { kind: 'body', text: await response.text() };
+      });
+      if (result.kind === 'body') return result;
+      return classifyStatus(result.status, result.headers);
     } catch (error) {
       return classifyFailure(error, signal.aborted, settings.timeoutMs);
     }
@@ -108,7 +97,9 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
 
   async function loadPackument(name: string, registry: string): Promise<Packument> {
     const url = packumentUrl(registry, name);
-    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, spec: name });
+    // npm reads a spec only for its scope (`@scope:registry`); parsing one per request is costly.
+    const spec = name.startsWith('@') ? { spec: name } : {};
+    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, ...spec });
     if (text === undefined) throw new SourceError(`registry ${displayUrl(registry)} has no package ${name} (GET ${displayUrl(url)}: HTTP 404)`);
     return toPackument(parseJson(text, url), name);
   }
@@ -131,26 +122,35 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
   };
 }
 
-/** Turns what npm-registry-fetch threw into a one-line reason, never echoing its message (it has URLs). */
+function classifyStatus(status: number, headers: Record<string, unknown>): Attempt {
+  if (status === 404) return { kind: 'not-found' };
+  const retriable = status === 408 || status === 429 || status >= 500;
+  const retryAfterMs = status === 429 || status === 503 ? retryAfter(headers) : undefined;
+  return { kind: 'failed', reason: `HTTP ${status}${status === 401 || status === 403 ? ' (check the token for this host)' : ''}`, retriable, retryAfterMs };
+}
+
+/** Turns a network failure into a one-line reason, never echoing its message (it may have URLs). */
 function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): Attempt {
   if (timedOut) return { kind: 'failed', reason: `no complete response within ${timeoutMs} ms`, retriable: true };
-  const failure = error as { statusCode?: unknown; headers?: unknown; code?: unknown; message?: unknown };
-  if (typeof failure.statusCode === 'number') {
-    const status = failure.statusCode;
-    if (status === 404) return { kind: 'not-found' };
-    const retriable = status === 408 || status === 429 || status >= 500;
-    const retryAfterMs = status === 429 || status === 503 ? retryAfter(failure.headers) : undefined;
-    return { kind: 'failed', reason: `HTTP ${status}${status === 401 || status === 403 ? ' (check the token for this host)' : ''}`, retriable, retryAfterMs };
+  if (error instanceof HttpGetError && error.code in OWN_REASONS) {
+    const known = OWN_REASONS[error.code as keyof typeof OWN_REASONS];
+    return { kind: 'failed', reason: known.retriable ? known.reason : error.message, retriable: known.retriable };
   }
-  const code = typeof failure.code === 'string' ? failure.code : undefined;
-  const message = typeof failure.message === 'string' ? failure.message : '';
-  if (message.startsWith('Invalid response body')) return { kind: 'failed', reason: 'response body truncated (connection closed early)', retriable: true };
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
   if (code && code in NETWORK_REASONS) {
     const known = NETWORK_REASONS[code as keyof typeof NETWORK_REASONS];
     return { kind: 'failed', reason: known.reason, retriable: known.retriable };
   }
   return { kind: 'failed', reason: `request failed (${code ?? (error instanceof Error ? error.name : 'unknown error')})`, retriable: false };
 }
+
+const OWN_REASONS = {
+  TRUNCATED: { reason: 'response body truncated (connection closed early)', retriable: true },
+  TOO_LARGE: { reason: '', retriable: false },
+  TOO_MANY_REDIRECTS: { reason: '', retriable: false },
+  BAD_REDIRECT: { reason: '', retriable: false },
+  BAD_ENCODING: { reason: '', retriable: false },
+} as const;
 
 const NETWORK_REASONS = {
   ECONNRESET: { reason: 'connection reset', retriable: true },
@@ -159,8 +159,8 @@ const NETWORK_REASONS = {
   EPIPE: { reason: 'connection closed', retriable: true },
   ENOTFOUND: { reason: 'host not found', retriable: false },
   EAI_AGAIN: { reason: 'host name lookup failed', retriable: true },
-  EMAXREDIRECT: { reason: 'too many redirects', retriable: false },
-  EINVALIDREDIRECT: { reason: 'redirect without a location', retriable: false },
+  ECONNABORTED: { reason: 'connection aborted', retriable: true },
+  UND_ERR_SOCKET: { reason: 'connection closed', retriable: true },
 } as const satisfies Record<string, { reason: string; retriable: boolean }>;
 
 /** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
@@ -194,7 +194,7 @@ function parseEvidenceResponse(text: string, url: string): unknown {
   return document;
 }
 
-/** npm-registry-fetch would resolve anything else against the registry. */
+/** Evidence URLs come from policies and attestations: nothing but http(s) is fetched. */
 function assertHttpUrl(url: string): void {
   let protocol: string | undefined;
   try {

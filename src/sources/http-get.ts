@@ -1,0 +1,198 @@
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import { createGunzip } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+
+/** What one GET came to: a body, or an HTTP status other than 2xx, or a network failure (thrown). */
+export type HttpGetResult =
+  | { kind: 'body'; text: string }
+  | { kind: 'status'; status: number; headers: http.IncomingHttpHeaders };
+
+/** A failure below HTTP: `code` is Node's (ECONNRESET, ENOTFOUND…) or ours (below). */
+export class HttpGetError extends Error {
+  readonly code: string;
+  constructor(code: 'TRUNCATED' | 'TOO_LARGE' | 'TOO_MANY_REDIRECTS' | 'BAD_REDIRECT' | 'BAD_ENCODING' | string, message: string) {
+    super(message);
+    this.name = 'HttpGetError';
+    this.code = code;
+  }
+}
+
+export interface HttpGetOptions {
+  accept: string;
+  /** npm configuration (`@npmcli/config` flat options): per-host auth, ca, proxy, strictSSL… */
+  npmOptions: Record<string, unknown>;
+  /** The registry the URL belongs to, and the package spec, as npm picks credentials by them. */
+  registry?: string;
+  spec?: string;
+  /** Replaces whatever npm configuration would send: the only credential for this request. */
+  bearerToken?: string;
+  /** A longer body (declared or received) fails at once. */
+  maxBytes?: number;
+  maxSockets: number;
+  signal: AbortSignal;
+}
+
+interface NpmAuth {
+  token?: string;
+  auth?: string;
+  cert?: string;
+  key?: string;
+}
+
+const MAX_REDIRECTS = 5;
+const USER_AGENT = `pkgseal node/${process.version}`;
+
+/**
+ * One GET on Node's http(s) with npm's keep-alive agents (proxy, ca, client certificates from
+ * `.npmrc`, through @npmcli/agent) and npm's choice of credentials (npm-registry-fetch's
+ * `getAuth`), without npm-registry-fetch's caching fetch stack, which cost ~0.5 ms of CPU per
+ * request. Redirects are followed (at most 5, never from https to http), and credentials are
+ * dropped when one leads to another origin. gzip bodies are inflated.
+ */
+export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpGetResult> {
+  let current = new URL(url);
+  let auth = npmAuth(url, options);
+  let authorization = options.bearerToken ? `Bearer ${options.bearerToken}` : auth.token ? `Bearer ${auth.token}` : auth.auth ? `Basic ${auth.auth}` : undefined;
+  for (let redirects = 0; ; redirects++) {
+    const response = await send(current, authorization, auth, options);
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (status >= 300 && status < 400 && status !== 304) {
+      response.resume();
+      if (!location) throw new HttpGetError('BAD_REDIRECT', `HTTP ${status} without a location`);
+      if (redirects >= MAX_REDIRECTS) throw new HttpGetError('TOO_MANY_REDIRECTS', `more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, current);
+      if (current.protocol === 'https:' && next.protocol !== 'https:') throw new HttpGetError('BAD_REDIRECT', 'redirect from https to another protocol');
+      if (next.origin !== current.origin) authorization = undefined;
+      current = next;
+      auth = npmAuth(current.href, options);
+      continue;
+    }
+    if (status < 200 || status >= 300) {
+      response.resume();
+      return { kind: 'status', status, headers: response.headers };
+    }
+    return { kind: 'body', text: await readBody(response, options.maxBytes) };
+  }
+}
+
+function send(url: URL, authorization: string | undefined, auth: NpmAuth, options: HttpGetOptions): Promise<http.IncomingMessage> {
+  const headers: http.OutgoingHttpHeaders = {
+    accept: options.accept,
+    'accept-encoding': 'gzip',
+    'user-agent': typeof options.npmOptions.userAgent === 'string' ? options.npmOptions.userAgent : USER_AGENT,
+    ...(authorization ? { authorization } : {}),
+  };
+  const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
+  if (!transport) return Promise.reject(new HttpGetError('BAD_REDIRECT', `not an http(s) URL`));
+  return new Promise((resolve, reject) => {
+    const request = transport.get(url, { headers, agent: agentFor(url, auth, options), signal: options.signal }, resolve);
+    request.on('error', reject);
+  });
+}
+
+function readBody(response: http.IncomingMessage, maxBytes: number | undefined): Promise<string> {
+  const declared = Number(response.headers['content-length'] ?? NaN);
+  const encoding = response.headers['content-encoding'];
+  if (maxBytes !== undefined && declared > maxBytes && encoding !== 'gzip') {
+    response.destroy();
+    return Promise.reject(new HttpGetError('TOO_LARGE', `response of ${declared} bytes is larger than the ${maxBytes / 1024 / 1024} MiB allowed`));
+  }
+  if (encoding !== undefined && encoding !== 'identity' && encoding !== 'gzip') {
+    response.destroy();
+    return Promise.reject(new HttpGetError('BAD_ENCODING', `unsupported content-encoding ${JSON.stringify(encoding)}`));
+  }
+  const body = encoding === 'gzip' ? response.pipe(createGunzip()) : response;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let finished = false;
+    const fail = (error: Error) => {
+      if (finished) return;
+      finished = true;
+      response.destroy();
+      reject(error);
+    };
+    response.on('aborted', () => fail(new HttpGetError('TRUNCATED', 'response body truncated (connection closed early)')));
+    response.on('error', (error) => fail(error));
+    body.on('error', (error: Error) => fail(encoding === 'gzip' && !(error instanceof HttpGetError) ? new HttpGetError('BAD_ENCODING', 'response body is not valid gzip') : error));
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (maxBytes !== undefined && received > maxBytes) fail(new HttpGetError('TOO_LARGE', `response is larger than the ${maxBytes / 1024 / 1024} MiB allowed`));
+      else chunks.push(chunk);
+    });
+    body.on('end', () => {
+      if (finished) return;
+      finished = true;
+      if (encoding !== 'gzip' && Number.isFinite(declared) && received !== declared) {
+        reject(new HttpGetError('TRUNCATED', 'response body truncated (connection closed early)'));
+      } else {
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      }
+    });
+  });
+}
+
+/** What npm would authenticate this URL with: a (scoped) registry's token or basic auth, client certificates. */
+function npmAuth(url: string, options: HttpGetOptions): NpmAuth {
+  const getAuth = require('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => NpmAuth;
+  // npm's flat options have hundreds of keys and getAuth only reads a few: inherit, don't copy.
+  const opts = Object.create(options.npmOptions) as Record<string, unknown>;
+  if (options.registry) opts.registry = options.registry;
+  if (options.spec) opts.spec = options.spec;
+  // getAuth walks the URL's path up, looking for `//host/path…:_authToken` keys. Where no
+  // configured key lies below the URL's folder, every URL in that folder gets the same answer.
+  const folder = url.slice(0, url.lastIndexOf('/') + 1);
+  const memoKey = `${folder}\0${String(opts.registry)}\0${options.spec?.split('/')[0] ?? ''}`;
+  const memo = authMemo(options.npmOptions);
+  const known = memo.answers.get(memoKey);
+  if (known) return known;
+  const auth = getAuth(url, opts);
+  const parsed = new URL(folder);
+  const folderKey = `//${parsed.host}${parsed.pathname}`;
+  const configuredBelow = memo.authKeys.some((key) => key.startsWith(folderKey) && key.length > folderKey.length);
+  if (!configuredBelow) memo.answers.set(memoKey, auth);
+  return auth;
+}
+
+interface AuthMemo {
+  /** Configured per-registry keys (`//host/path/:_authToken`, `…:_auth`, …), without their field. */
+  authKeys: string[];
+  answers: Map<string, NpmAuth>;
+}
+
+const authMemos = new WeakMap<Record<string, unknown>, AuthMemo>();
+
+function authMemo(npmOptions: Record<string, unknown>): AuthMemo {
+  let memo = authMemos.get(npmOptions);
+  if (!memo) {
+    const authKeys = Object.keys(npmOptions).filter((key) => key.startsWith('//')).map((key) => key.slice(0, key.lastIndexOf(':')));
+    memo = { authKeys, answers: new Map() };
+    authMemos.set(npmOptions, memo);
+  }
+  return memo;
+}
+
+/** @npmcli/agent keeps one keep-alive agent per distinct configuration, with npm's proxy rules. */
+function agentFor(url: URL, auth: NpmAuth, options: HttpGetOptions): http.Agent {
+  const { getAgent } = require('@npmcli/agent') as { getAgent(url: string, options: Record<string, unknown>): http.Agent };
+  const npm = options.npmOptions;
+  const agent = getAgent(url.href, {
+    ca: npm.ca,
+    cert: auth.cert ?? npm.cert,
+    key: auth.key ?? npm.key,
+    rejectUnauthorized: npm.strictSSL === undefined ? process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' : npm.strictSSL !== false,
+    proxy: npm.httpsProxy ?? npm.proxy,
+    noProxy: npm.noProxy ?? process.env.NOPROXY,
+    localAddress: npm.localAddress,
+    maxSockets: typeof npm.maxSockets === 'number' ? npm.maxSockets : options.maxSockets,
+    timeout: 0,
+  });
+  // @npmcli/agent keeps one agent per protocol; told which, agent-base stops inspecting a new
+  // Error's stack on every request to guess it.
+  (agent as { protocol?: string }).protocol = url.protocol;
+  return agent;
+}

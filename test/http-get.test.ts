@@ -1,0 +1,216 @@
+/**
+ * The audit's HTTP client (src/sources/http-get.ts) against a server on 127.0.0.1: which
+ * credentials npm configuration sends where (and that the per-folder memo of that answer never
+ * hands one URL another's token), redirects, gzip, truncated and oversized bodies, keep-alive.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+import { httpGet, HttpGetError, type HttpGetOptions } from '../src/sources/http-get.js';
+
+interface Seen {
+  path: string;
+  authorization: string | undefined;
+}
+
+interface TestServer {
+  url: string;
+  seen: Seen[];
+  connections: number;
+  close(): Promise<void>;
+}
+
+type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+async function startServer(handler: Handler): Promise<TestServer> {
+  const seen: Seen[] = [];
+  const server = http.createServer((request, response) => {
+    seen.push({ path: request.url ?? '', authorization: request.headers.authorization });
+    handler(request, response);
+  });
+  const state = { connections: 0 };
+  server.on('connection', () => state.connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    seen,
+    get connections() {
+      return state.connections;
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+const json = (response: http.ServerResponse, body: unknown) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+function options(npmOptions: Record<string, unknown>, extra: Partial<HttpGetOptions> = {}): HttpGetOptions {
+  return { accept: 'application/json', npmOptions, maxSockets: 4, signal: AbortSignal.timeout(10_000), ...extra };
+}
+
+async function body(url: string, opts: HttpGetOptions): Promise<string> {
+  const result = await httpGet(url, opts);
+  assert.equal(result.kind, 'body');
+  return result.kind === 'body' ? result.text : '';
+}
+
+describe('credentials from npm configuration', () => {
+  let server: TestServer;
+  let other: TestServer;
+  before(async () => {
+    server = await startServer((request, response) => json(response, { path: request.url }));
+    other = await startServer((request, response) => json(response, { path: request.url }));
+  });
+  after(async () => {
+    await server.close();
+    await other.close();
+  });
+  const hostKey = (url: string) => url.replace(/^http:/, '');
+
+  it('sends the registry host\'s token to that host only', async () => {
+    const npm = { registry: server.url, [`${hostKey(server.url)}:_authToken`]: 'token-A' };
+    await body(`${server.url}ms`, options(npm, { registry: server.url }));
+    await body(`${other.url}ms`, options(npm));
+    assert.equal(server.seen.at(-1)?.authorization, 'Bearer token-A');
+    assert.equal(other.seen.at(-1)?.authorization, undefined);
+  });
+
+  it('sends basic auth (_auth) as npm does', async () => {
+    const npm = { registry: server.url, [`${hostKey(server.url)}:_auth`]: Buffer.from('user:pass').toString('base64') };
+    await body(`${server.url}ms`, options(npm, { registry: server.url }));
+    assert.equal(server.seen.at(-1)?.authorization, `Basic ${Buffer.from('user:pass').toString('base64')}`);
+  });
+
+  it('a caller\'s bearer token replaces the configured one', async () => {
+    const npm = { registry: server.url, [`${hostKey(server.url)}:_authToken`]: 'token-A' };
+    await body(`${server.url}evidence.json`, options(npm, { bearerToken: 'given' }));
+    assert.equal(server.seen.at(-1)?.authorization, 'Bearer given');
+  });
+
+  it('never answers one folder with a token configured for a deeper path (memo)', async () => {
+    const npm = {
+      registry: server.url,
+      [`${hostKey(server.url)}:_authToken`]: 'token-root',
+      [`${hostKey(server.url)}private/special/:_authToken`]: 'token-special',
+    };
+    for (const round of [1, 2]) {
+      await body(`${server.url}private/other`, options(npm, { registry: server.url }));
+      assert.equal(server.seen.at(-1)?.authorization, 'Bearer token-root', `round ${round}: other path`);
+      await body(`${server.url}private/special/x`, options(npm, { registry: server.url }));
+      assert.equal(server.seen.at(-1)?.authorization, 'Bearer token-special', `round ${round}: special path`);
+    }
+  });
+
+  it('a scoped package gets its scope registry\'s token, an unscoped one the default registry\'s', async () => {
+    const npm = {
+      registry: server.url,
+      '@corp:registry': other.url,
+      [`${hostKey(server.url)}:_authToken`]: 'token-public',
+      [`${hostKey(other.url)}:_authToken`]: 'token-corp',
+    };
+    for (const round of [1, 2]) {
+      await body(`${other.url}@corp%2fui`, options(npm, { registry: other.url, spec: '@corp/ui' }));
+      assert.equal(other.seen.at(-1)?.authorization, 'Bearer token-corp', `round ${round}`);
+      await body(`${server.url}ms`, options(npm, { registry: server.url }));
+      assert.equal(server.seen.at(-1)?.authorization, 'Bearer token-public', `round ${round}`);
+    }
+  });
+});
+
+describe('redirects', () => {
+  let target: TestServer;
+  let origin: TestServer;
+  before(async () => {
+    target = await startServer((request, response) => json(response, { at: 'target', path: request.url }));
+    origin = await startServer((request, response) => {
+      if (request.url === '/same') return response.writeHead(302, { location: '/final' }).end();
+      if (request.url === '/elsewhere') return response.writeHead(301, { location: `${target.url}moved` }).end();
+      if (request.url === '/loop') return response.writeHead(307, { location: '/loop' }).end();
+      if (request.url === '/nowhere') return response.writeHead(302).end();
+      json(response, { at: 'origin', path: request.url });
+    });
+  });
+  after(async () => {
+    await target.close();
+    await origin.close();
+  });
+
+  it('keeps the credential on the same origin and drops it for another', async () => {
+    const npm = { registry: origin.url, [`${origin.url.replace(/^http:/, '')}:_authToken`]: 'secret' };
+    assert.deepEqual(JSON.parse(await body(`${origin.url}same`, options(npm, { registry: origin.url }))), { at: 'origin', path: '/final' });
+    assert.equal(origin.seen.at(-1)?.authorization, 'Bearer secret');
+    assert.deepEqual(JSON.parse(await body(`${origin.url}elsewhere`, options(npm, { registry: origin.url }))), { at: 'target', path: '/moved' });
+    assert.equal(target.seen.at(-1)?.authorization, undefined);
+  });
+
+  it('fails on a redirect loop and on a redirect without a location', async () => {
+    await assert.rejects(httpGet(`${origin.url}loop`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'TOO_MANY_REDIRECTS');
+    await assert.rejects(httpGet(`${origin.url}nowhere`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_REDIRECT');
+  });
+});
+
+describe('bodies', () => {
+  let server: TestServer;
+  const large = JSON.stringify({ data: 'x'.repeat(10_000) });
+  before(async () => {
+    server = await startServer((request, response) => {
+      switch (request.url) {
+        case '/gzip':
+          return response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(large));
+        case '/bad-gzip':
+          return response.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
+        case '/brotli':
+          return response.writeHead(200, { 'content-encoding': 'br' }).end('x');
+        case '/truncated':
+          response.writeHead(200, { 'content-length': '1000' });
+          response.write('{"partial":');
+          return void setTimeout(() => response.socket?.destroy(), 20);
+        case '/large':
+          return response.writeHead(200, { 'content-length': String(large.length) }).end(large);
+        case '/large-chunked':
+          response.writeHead(200);
+          return response.end(large);
+        case '/missing':
+          return response.writeHead(404).end();
+        default:
+          return json(response, { ok: true });
+      }
+    });
+  });
+  after(() => server.close());
+
+  it('inflates gzip and fails closed on a bad gzip body or an encoding it did not ask for', async () => {
+    assert.equal(await body(`${server.url}gzip`, options({})), large);
+    await assert.rejects(httpGet(`${server.url}bad-gzip`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_ENCODING');
+    await assert.rejects(httpGet(`${server.url}brotli`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_ENCODING');
+  });
+
+  it('fails on a body cut short', async () => {
+    await assert.rejects(httpGet(`${server.url}truncated`, options({})), (error: unknown) => (error as { code?: string }).code === 'TRUNCATED' || (error as { code?: string }).code === 'ECONNRESET');
+  });
+
+  it('refuses a body over maxBytes, declared or streamed, and a gzip body that inflates past it', async () => {
+    for (const path of ['large', 'large-chunked', 'gzip']) {
+      await assert.rejects(httpGet(`${server.url}${path}`, options({}, { maxBytes: 1000 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TOO_LARGE', path);
+    }
+    assert.equal(await body(`${server.url}large`, options({}, { maxBytes: large.length })), large);
+  });
+
+  it('returns a status it does not follow, with its headers', async () => {
+    const result = await httpGet(`${server.url}missing`, options({}));
+    assert.equal(result.kind, 'status');
+    assert.equal(result.kind === 'status' ? result.status : 0, 404);
+  });
+
+  it('keeps connections alive: 200 requests over at most maxSockets connections', async () => {
+    const before = server.connections;
+    await Promise.all(Array.from({ length: 200 }, () => body(`${server.url}ok`, options({}, { maxSockets: 4 }))));
+    assert.ok(server.connections - before <= 4, `${server.connections - before} connections`);
+  });
+});
