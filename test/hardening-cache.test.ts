@@ -24,15 +24,17 @@ function machine(id: string, extra: Record<string, string> = {}): NodeJS.Process
   return cleanEnv({ PKGSEAL_CACHE_DIR: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config'), ...extra });
 }
 
+/** Every file the cache keeps: one per verified evidence document, and the verified-subjects record. */
 function entryFiles(env: NodeJS.ProcessEnv): string[] {
   const root = join(env.PKGSEAL_CACHE_DIR!, 'verify');
-  return readdirSync(root, { recursive: true, withFileTypes: true })
+  const evidenceEntries = readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name));
+  return [...evidenceEntries, join(env.PKGSEAL_CACHE_DIR!, 'verified-subjects.json')];
 }
 
 /** What an attacker with write access to the cache folder does: make the fork's signer look like the release workflow. */
-function forgeEntries(env: NodeJS.ProcessEnv, edit: (entry: { digest: string; mac: string; payload: string }) => void = () => undefined): void {
+function forgeEntries(env: NodeJS.ProcessEnv, edit: (entry: { digest?: string; mac: string; payload: string }) => void = () => undefined): void {
   for (const file of entryFiles(env)) {
     const entry = JSON.parse(readFileSync(file, 'utf8'));
     entry.payload = entry.payload.replaceAll('attacker/fork', 'demo-org/good-lib').replaceAll('refs/heads/main', 'refs/tags/v1.0.0');
@@ -55,7 +57,7 @@ describe('a damaged or foreign cache entry is verified again, never turned into 
     const env = machine('truncated');
     await assertDemoVerdicts(project, env);
     const files = entryFiles(env);
-    assert.equal(files.length, 2, 'both verifications are cached (the policy is applied afresh each run)');
+    assert.equal(files.length, 3, 'both verifications are cached, and who signed what (the policy is applied afresh each run)');
     for (const file of files) writeFileSync(file, readFileSync(file, 'utf8').slice(0, 25));
     await assertDemoVerdicts(project, env);
     for (const file of files) assert.doesNotThrow(() => JSON.parse(readFileSync(file, 'utf8')), 'rewritten whole');
@@ -90,14 +92,46 @@ describe('a damaged or foreign cache entry is verified again, never turned into 
     assert.match(audit.result(GOOD).reason, /does not verify/);
   });
 
-  test('a cached pass does not survive a change of evidence', async () => {
+  test('a recorded pass is about the content: other evidence appearing later does not undo it, --no-cache checks the evidence as it is now', async () => {
     const project = demoCopy('swapped');
     const env = machine('swapped');
     await assertDemoVerdicts(project, env);
     cpSync(EVIL.bundleFile, join(project, 'evidence', '@demo', 'good-lib@1.0.0.sigstore.json'));
-    const audit = await auditJson(project, ['--offline'], env);
+    // The signature over good-lib's sha512 was verified; it stays true whatever the folder holds now.
+    await assertDemoVerdicts(project, env);
+    const audit = await auditJson(project, ['--offline', '--no-cache'], env);
     assert.equal(audit.result(GOOD).outcome, 'violation', audit.raw);
     assert.match(audit.result(GOOD).reason, /statement is about pkg:npm\/%40demo\/evil-lib@1\.0\.0/);
+  });
+
+  test('a recorded pass does not stand for other content: a changed lockfile integrity is checked in full', async () => {
+    const project = demoCopy('new-integrity');
+    const env = machine('new-integrity');
+    await assertDemoVerdicts(project, env);
+    const lockfile = join(project, 'package-lock.json');
+    const lock = JSON.parse(readFileSync(lockfile, 'utf8'));
+    const entry = lock.packages[`node_modules/${GOOD.name}`];
+    entry.integrity = `sha512-${Buffer.alloc(64, 9).toString('base64')}`;
+    writeFileSync(lockfile, JSON.stringify(lock, null, 2));
+    const audit = await auditJson(project, ['--offline'], env);
+    assert.equal(audit.result(GOOD).outcome, 'violation', audit.raw);
+    assert.match(audit.result(GOOD).reason, /does not verify/);
+  });
+
+  test('a recorded signer that the policy no longer allows is checked again against the evidence, and fails', async () => {
+    const project = demoCopy('policy-changed');
+    const env = machine('policy-changed');
+    await assertDemoVerdicts(project, env);
+    const policyFile = join(project, 'pkgseal.policy.json');
+    const policy = JSON.parse(readFileSync(policyFile, 'utf8'));
+    policy.packages = policy.packages.map((entry: { identities?: Array<Record<string, string>> }) => ({
+      ...entry,
+      ...(entry.identities ? { identities: entry.identities.map((identity) => ({ ...identity, repository: 'someone-else/good-lib' })) } : {}),
+    }));
+    writeFileSync(policyFile, JSON.stringify(policy));
+    const audit = await auditJson(project, ['--offline'], env);
+    assert.equal(audit.result(GOOD).outcome, 'violation', audit.raw);
+    assert.match(audit.result(GOOD).reason, /demo-org\/good-lib/);
   });
 
   test('an authentic entry moved to another key (another package, integrity or root) is ignored', async () => {
@@ -137,7 +171,12 @@ describe('CI: a cache restored from an untrusted run cannot make a bad package p
     await auditJson(project, ['--offline'], attacker);
     const { createHmac, createHash } = await import('node:crypto');
     const attackerKey = createHash('sha256').update('attacker-secret').digest();
-    forgeEntries(attacker, (entry) => (entry.mac = createHmac('sha256', attackerKey).update(entry.digest).update('\0').update(entry.payload).digest('hex')));
+    const { version } = JSON.parse(readFileSync(join(DEMO, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    forgeEntries(attacker, (entry) => {
+      // An evidence entry is MAC'd with its digest; the verified-subjects record with pkgseal's version.
+      const prefix = entry.digest === undefined ? version : entry.digest;
+      entry.mac = createHmac('sha256', attackerKey).update(prefix).update('\0').update(entry.payload).digest('hex');
+    });
     await assertDemoVerdicts(project, { ...attacker, PKGSEAL_CACHE_SECRET: 'pipeline-secret-2' });
   });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createVerificationCache, type VerificationKey } from '../src/sources/verification-cache.js';
+import { createVerifiedSubjects } from '../src/sources/verified-subjects.js';
 import type { VerifiedAttestation } from '../src/verify/npm-attestations.js';
 import { runCli } from './support/cli.js';
 import { REPO_ROOT } from './support/realdata.js';
@@ -119,5 +120,51 @@ describe('a restored cache cannot make a bad package pass', () => {
     assert.equal(second.code, 0, 'the cached (forged) verification was used instead of verifying again');
     const uncached = await runCli(['audit', join(REPO_ROOT, 'fixtures/demo'), '--offline', '--no-cache'], { env });
     assert.equal(uncached.code, 1, '--no-cache verifies again');
+  });
+});
+
+describe('verified-subjects record', () => {
+  const subjectsAt = (name: string, extra: { secret?: Buffer; maxEntries?: number } = {}) =>
+    createVerifiedSubjects({ file: join(scratch, name, 'verified-subjects.json'), secret: extra.secret ?? Buffer.alloc(32, 7), version: '1.0.0', ...(extra.maxEntries ? { maxEntries: extra.maxEntries } : {}) });
+  const SUBJECT = { subject: 'demo@1.0.0:ab', trustDigest: 'root-1' };
+  const signerOnly = VERIFIED.map(({ predicateType, signer }) => ({ predicateType, signer }));
+
+  test('a later run reads who signed what an earlier one verified (signer and predicate type only)', async () => {
+    const first = subjectsAt('subjects-roundtrip');
+    first.add(SUBJECT, VERIFIED);
+    await first.save();
+    assert.deepEqual(await subjectsAt('subjects-roundtrip').get(SUBJECT), signerOnly);
+  });
+
+  test('misses for another subject or trusted root, and for a record written with another key', async () => {
+    const first = subjectsAt('subjects-keys');
+    first.add(SUBJECT, VERIFIED);
+    await first.save();
+    const later = subjectsAt('subjects-keys');
+    assert.equal(await later.get({ ...SUBJECT, subject: 'demo@1.0.0:cd' }), undefined);
+    assert.equal(await later.get({ ...SUBJECT, trustDigest: 'root-2' }), undefined);
+    assert.equal(await subjectsAt('subjects-keys', { secret: Buffer.alloc(32, 8) }).get(SUBJECT), undefined);
+  });
+
+  test('a record edited without the key is ignored as a whole', async () => {
+    const first = subjectsAt('subjects-edited');
+    first.add(SUBJECT, VERIFIED);
+    await first.save();
+    const file = join(scratch, 'subjects-edited', 'verified-subjects.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    stored.payload = stored.payload.replace('acme/demo', 'evil/demo');
+    writeFileSync(file, JSON.stringify(stored));
+    assert.equal(await subjectsAt('subjects-edited').get(SUBJECT), undefined);
+  });
+
+  test('keeps the newest records when over its size, and writes nothing when nothing was added', async () => {
+    const first = subjectsAt('subjects-bounded', { maxEntries: 2 });
+    for (const n of [1, 2, 3]) first.add({ ...SUBJECT, subject: `demo@${n}.0.0:ab` }, VERIFIED);
+    await first.save();
+    const later = subjectsAt('subjects-bounded', { maxEntries: 2 });
+    assert.equal(await later.get({ ...SUBJECT, subject: 'demo@1.0.0:ab' }), undefined);
+    assert.deepEqual(await later.get({ ...SUBJECT, subject: 'demo@3.0.0:ab' }), signerOnly);
+    await subjectsAt('subjects-untouched').save();
+    assert.throws(() => readFileSync(join(scratch, 'subjects-untouched', 'verified-subjects.json')));
   });
 });
