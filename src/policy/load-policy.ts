@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { exceptionSpec, isExpired, parseDay, parseExceptionPackage, describeExpired } from './exceptions.js';
 import type { ExpectedIdentity } from './identity.js';
 import { JsonSyntaxError, parseLocatedJson, type JsonPosition } from './json-locations.js';
+import { validate as validateGenerated } from './policy-validator.generated.js';
 import type { EvidenceSource, IdentityDocument, PackageRule, Policy, PolicyDocument } from './policy.types.js';
 import { compileMatcher, PatternError } from './string-matcher.js';
 
@@ -119,34 +120,32 @@ const SCHEMA_MESSAGES = {
   '/$defs/urlSource/properties/url': { pattern: 'must be an http(s) URL template' },
 } as const satisfies Record<string, Record<string, string>>;
 
-interface SchemaValidator {
-  validate: ReturnType<Ajv2020['compile']>;
-  /** ajv reports `parentSchema` as the very object from the schema document, so messages key on it. */
-  messages: Map<object, Record<string, string>>;
-}
+/**
+ * The plain message for an error, by the schema rule it broke. The precompiled validator reports
+ * `parentSchema` as a copy of that rule (and `schemaPath` relative to a `$ref`), so rules are told
+ * apart by their content. Read only when a policy has errors.
+ */
+let messagesByRule: Map<string, Record<string, string>> | undefined;
 
-let validator: SchemaValidator | undefined;
-
-function schemaValidator(): SchemaValidator {
-  if (!validator) {
-    const schemaPath = createRequire(import.meta.url).resolve('../../policy.schema.json');
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as JsonObject;
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, verbose: true });
-    const messages = new Map<object, Record<string, string>>();
+function messageFor(error: ErrorObject): string | undefined {
+  if (!messagesByRule) {
+    const schema = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('../../policy.schema.json'), 'utf8')) as JsonObject;
+    messagesByRule = new Map();
     for (const [pointer, byKeyword] of Object.entries(SCHEMA_MESSAGES)) {
       const node = pointer.split('/').slice(1).reduce<unknown>((parent, key) => (parent as JsonObject | undefined)?.[key], schema);
       if (!isObject(node)) throw new Error(`policy.schema.json has no ${pointer}`);
-      messages.set(node, byKeyword);
+      messagesByRule.set(JSON.stringify(node), byKeyword);
     }
-    validator = { validate: ajv.compile(schema), messages };
   }
-  return validator;
+  return isObject(error.parentSchema) ? messagesByRule.get(JSON.stringify(error.parentSchema))?.[error.keyword] : undefined;
 }
 
+/** policy.schema.json compiled ahead of time (scripts/build-policy-validator.mjs), with load-policy's ajv options. */
+const validatePolicySchema = validateGenerated as unknown as ValidateFunction;
+
 function schemaFindings(document: unknown): Finding[] {
-  const { validate, messages } = schemaValidator();
-  if (validate(document)) return [];
-  return (validate.errors ?? []).filter(isUserFacing).map((error) => toFinding(error, messages));
+  if (validatePolicySchema(document)) return [];
+  return (validatePolicySchema.errors ?? []).filter(isUserFacing).map(toFinding);
 }
 
 /** `if` wrappers and the branches of `anyOf` restate an error reported on its own. */
@@ -154,9 +153,9 @@ function isUserFacing(error: ErrorObject): boolean {
   return error.keyword !== 'if' && !error.schemaPath.includes('/anyOf/');
 }
 
-function toFinding(error: ErrorObject, messages: SchemaValidator['messages']): Finding {
+function toFinding(error: ErrorObject): Finding {
   const pointer = error.instancePath;
-  const custom = isObject(error.parentSchema) ? messages.get(error.parentSchema)?.[error.keyword] : undefined;
+  const custom = messageFor(error);
   if (custom) return { pointer, message: custom };
   switch (error.keyword) {
     case 'additionalProperties': {
