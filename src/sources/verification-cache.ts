@@ -1,9 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { json } from '@sigstore/core';
-import { writeFileAtomically } from '../report/write-output.js';
 import type { VerifiedAttestation } from '../verify/npm-attestations.js';
 
 /** What identifies one verification: the evidence, what it must be about, and the trust used. */
@@ -40,10 +39,11 @@ export interface CacheLocation {
  */
 export function createVerificationCache(location: CacheLocation): VerificationCache {
   const entryFile = (key: VerificationKey) => {
-    const digest = createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).update('\0').update(json.canonicalize(key.evidence)).digest('hex');
+    const digest = createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).update('\0').update(evidenceDigest(key.evidence)).digest('hex');
     return { digest, file: join(location.dir, digest.slice(0, 2), `${digest}.json`) };
   };
   const mac = (digest: string, payload: string) => createHmac('sha256', location.secret).update(digest).update('\0').update(payload).digest();
+  const createdFolders = new Set<string>();
   return {
     async get(key) {
       const { digest, file } = entryFile(key);
@@ -63,11 +63,40 @@ export function createVerificationCache(location: CacheLocation): VerificationCa
       const { digest, file } = entryFile(key);
       const payload = JSON.stringify(verified.map(withoutPredicate));
       // A cache that cannot be written (read-only, a file in its place) only means verifying again next time.
-      await mkdir(dirname(file), { recursive: true })
-        .then(() => writeFileAtomically(file, JSON.stringify({ digest, mac: mac(digest, payload).toString('hex'), payload })))
-        .catch(() => undefined);
+      await writeCacheFile(file, JSON.stringify({ digest, mac: mac(digest, payload).toString('hex'), payload }), createdFolders).catch(() => undefined);
     },
   };
+}
+
+/** The evidence's canonical-JSON digest, once per document (a lookup and a store both need it). */
+const evidenceDigests = new WeakMap<object, string>();
+
+function evidenceDigest(evidence: unknown): string {
+  const known = typeof evidence === 'object' && evidence !== null ? evidenceDigests.get(evidence) : undefined;
+  if (known) return known;
+  const digest = createHash('sha256').update(json.canonicalize(evidence)).digest('hex');
+  if (typeof evidence === 'object' && evidence !== null) evidenceDigests.set(evidence, digest);
+  return digest;
+}
+
+/**
+ * Writes a cache file whole or not at all (a temporary file renamed over it). Not flushed to disk:
+ * an entry lost or torn in a crash fails its MAC check and is only verified again.
+ */
+export async function writeCacheFile(file: string, text: string, createdFolders?: Set<string>): Promise<void> {
+  const folder = dirname(file);
+  if (!createdFolders?.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    createdFolders?.add(folder);
+  }
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** Default location: `$PKGSEAL_CACHE_DIR`, else `$XDG_CACHE_HOME/pkgseal`, else `~/.cache/pkgseal`. */

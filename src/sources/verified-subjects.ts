@@ -1,9 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomically } from '../report/write-output.js';
+import { readFile } from 'node:fs/promises';
 import type { SignerRecord } from '../policy/evaluate.js';
 import type { VerifiedAttestation } from '../verify/npm-attestations.js';
+import { writeCacheFile } from './verification-cache.js';
 
 /** One package version's content (`name@version:sha512hex`) checked with one trusted root. */
 export interface SubjectKey {
@@ -70,9 +69,7 @@ export function createVerifiedSubjects(location: VerifiedSubjectsLocation): Veri
       const kept = [...records].slice(-maxEntries);
       const payload = JSON.stringify(kept);
       const stored: StoredFile = { mac: mac(payload).toString('hex'), payload };
-      await mkdir(dirname(location.file), { recursive: true })
-        .then(() => writeFileAtomically(location.file, JSON.stringify(stored)))
-        .catch(() => undefined);
+      await writeCacheFile(location.file, JSON.stringify(stored)).catch(() => undefined);
     },
   };
 }
