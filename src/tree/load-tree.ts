@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readNodeModulesTree, readNpmLockfileTree } from './arborist-tree.js';
-import { readPnpmLockfile } from './pnpm-lockfile.js';
 import type { DependencyTree, LoadTreeOptions, OmitKind, TreeKind, TreePackage } from './tree.types.js';
 
 export type TreeErrorCode = 'NO_LOCKFILE' | 'BAD_LOCKFILE' | 'NO_NODE_MODULES';
@@ -65,6 +64,8 @@ async function readInstalled(dir: string, registryFor: RegistryFor): Promise<{ k
 }
 
 async function readPnpmLockfileFile(_dir: string, file: string, registryFor: RegistryFor): Promise<TreePackage[]> {
+  // Imported here so that npm projects never load the YAML parser.
+  const { readPnpmLockfile } = await import('./pnpm-lockfile.js');
   return readPnpmLockfile(await readFile(file, 'utf8'), file, registryFor);
 }
 

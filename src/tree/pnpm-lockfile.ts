@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
-import { isMap, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject } from '../trust/json-fields.js';
-import { yamlKeyLines } from './lockfile-locations.js';
 import { packageOrigin, type PackageOrigin } from './npm-registry-config.js';
 import type { SourceLocation, TreePackage } from './tree.types.js';
 
@@ -339,6 +338,17 @@ function importerKeyLines(importer: unknown, lineCounter: LineCounter): Map<stri
   if (!isMap(importer)) return lines;
   for (const section of IMPORTER_SECTIONS) {
     for (const [alias, line] of yamlKeyLines(importer.get(section, true), lineCounter)) lines.set(`${section}/${alias}`, line);
+  }
+  return lines;
+}
+
+/** 1-based line of each key of a YAML map node (undefined for anything else). */
+function yamlKeyLines(node: unknown, lineCounter: LineCounter): Map<string, number> {
+  const lines = new Map<string, number>();
+  if (!isMap(node)) return lines;
+  for (const pair of node.items) {
+    const offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+    if (isScalar(pair.key) && offset !== undefined) lines.set(String(pair.key.value), lineCounter.linePos(offset).line);
   }
   return lines;
 }
