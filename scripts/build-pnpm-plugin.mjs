@@ -29,9 +29,10 @@ const BUNDLE = join(PLUGIN_DIR, 'pnpmfile.cjs');
 const SOURCE_REWRITES = {
   'src/cli/audit-run.ts': [["JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))", "require('../../package.json')"]],
   'src/policy/load-policy.ts': [
-    ["const schemaPath = createRequire(import.meta.url).resolve('../../policy.schema.json');", ''],
-    ["JSON.parse(readFileSync(schemaPath, 'utf8'))", "require('../../policy.schema.json')"],
+    ["JSON.parse(readFileSync(createRequire(import.meta.url).resolve('../../policy.schema.json'), 'utf8'))", "require('../../policy.schema.json')"],
   ],
+  'src/policy/policy-validator.generated.ts': [['const require = createRequire(import.meta.url);', '']],
+  'src/sources/http-get.ts': [['const require = createRequire(import.meta.url);', '']],
   'src/policy/json-locations.ts': [["createRequire(import.meta.url)('json-source-map')", "require('json-source-map')"]],
   'src/trust/public-good.ts': [
     ['const require = createRequire(import.meta.url);', ''],
