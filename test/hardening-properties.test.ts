@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { effectiveRule, findRule } from '../src/policy/evaluate.js';
 import { findException } from '../src/policy/exceptions.js';
+import { parseLocatedJson } from '../src/policy/json-locations.js';
 import { checkPolicyText } from '../src/policy/load-policy.js';
 import type { PackageRule, Policy } from '../src/policy/policy.types.js';
 import { compileMatcher, globToRegExp, PatternError } from '../src/policy/string-matcher.js';
@@ -100,6 +101,18 @@ describe('globs are anchored, * stays within a path segment, ** crosses them', (
 
   test('every string compiles as a glob', () => {
     fc.assert(fc.property(anyText, (glob) => void globToRegExp(glob)), options(5));
+  });
+
+  test('compiled globs (matched without a RegExp) agree with globToRegExp on any glob and text', () => {
+    const unit = fc.constantFrom('*', '*', '?', '/', 'a', 'b', '.', '\n', '\u2028', '\\', '[', '-');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 10 }), fc.array(fc.string({ unit, maxLength: 12 }), { minLength: 1, maxLength: 8 }), (glob, texts) => {
+        const matcher = compileMatcher({ kind: 'glob', pattern: glob });
+        const reference = globToRegExp(glob);
+        for (const text of [...texts, glob, glob.replaceAll('*', 'a').replaceAll('?', 'b')]) assert.equal(matcher(text), reference.test(text), `${JSON.stringify(glob)} vs ${JSON.stringify(text)}`);
+      }),
+      options(19, 3000),
+    );
   });
 
   test('a glob without * or ? matches exactly itself', () => {
@@ -304,6 +317,25 @@ describe('parsers reject with a VerificationError or accept; nothing else', () =
 
   test('the strict evidence parser on any text', () => {
     fc.assert(fc.property(fc.oneof(anyText, fc.json(), fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ':', ',', 'a', '\\', ' '), maxLength: 40 })), (text) => onlyVerificationErrors(() => parseEvidenceJson(text, 'bundle'))), options(17, 1000));
+  });
+
+  test('a policy key written twice is reported with the pointer of its object, wherever it is', () => {
+    const objects = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 6 });
+    const path = fc.array(fc.oneof(fc.string({ unit: fc.constantFrom('a', '/', '~', '"', '\\'), maxLength: 4 }), fc.nat(3)), { maxLength: 4 });
+    fc.assert(
+      fc.property(objects, fc.jsonValue({ maxDepth: 3 }), fc.nat(), path, (object, value, pick, segments) => {
+        const keys = Object.keys(object);
+        const key = keys[pick % keys.length]!;
+        let text = `{${JSON.stringify(key)}:${JSON.stringify(value)},${JSON.stringify(object).slice(1)}`;
+        for (const segment of [...segments].reverse()) {
+          text = typeof segment === 'number' ? `[${'{"x":[1,{}]},'.repeat(segment)}${text}]` : `{"z":{"y":[]},${JSON.stringify(segment)}:${text}}`;
+        }
+        const pointer = segments.map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+        const { duplicateKeys } = parseLocatedJson(text);
+        assert.deepEqual(duplicateKeys.map((found) => [found.pointer, found.key]), [[pointer, key]], text);
+      }),
+      options(20),
+    );
   });
 
   test('serialized JSON has no duplicate key; one written twice is always found, wherever it is', () => {

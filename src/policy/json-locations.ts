@@ -34,32 +34,27 @@ interface JsonSourceMap {
   parse(text: string): { data: unknown; pointers: Record<string, SourceMapEntry> };
 }
 
-const jsonSourceMap = createRequire(import.meta.url)('json-source-map') as JsonSourceMap;
-
 /**
  * Parses strictly with JSON.parse (so syntax is exactly the platform's), then maps pointers to
  * positions with json-source-map. A leading byte-order mark is ignored.
  */
 export function parseLocatedJson(input: string): LocatedJson {
   const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
-  const lineStarts = lineStartsOf(text);
-  const positionAt = (offset: number): JsonPosition => toPosition(lineStarts, offset);
+  // Positions are only needed to report a problem: work them out on first use.
+  let lineStarts: number[] | undefined;
+  const positionAt = (offset: number): JsonPosition => toPosition((lineStarts ??= lineStartsOf(text)), offset);
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
     throw syntaxError((error as Error).message, text.length, positionAt);
   }
-  let pointers: Record<string, SourceMapEntry> = {};
-  try {
-    pointers = jsonSourceMap.parse(text).pointers;
-  } catch {
-    // JSON.parse accepted the text, so positions are a convenience: fall back to the start.
-  }
+  let pointers: Record<string, SourceMapEntry> | undefined;
   return {
     document,
     duplicateKeys: findDuplicateKeys(text).map(({ pointer, key, offset }) => ({ pointer, key, position: positionAt(offset) })),
     positionOf(pointer, part = 'value') {
+      pointers ??= sourceMapPointers(text);
       for (let current: string | undefined = pointer; current !== undefined; current = parentPointer(current)) {
         const entry = pointers[current];
         if (entry) return positionAt((part === 'key' && current === pointer ? entry.key : undefined)?.pos ?? entry.value.pos);
@@ -69,56 +64,73 @@ export function parseLocatedJson(input: string): LocatedJson {
   };
 }
 
-/** Scans text JSON.parse has accepted, so it need not handle malformed input. */
+function sourceMapPointers(text: string): Record<string, SourceMapEntry> {
+  try {
+    const jsonSourceMap = createRequire(import.meta.url)('json-source-map') as JsonSourceMap;
+    return jsonSourceMap.parse(text).pointers;
+  } catch {
+    // JSON.parse accepted the text, so positions are a convenience: fall back to the start.
+    return {};
+  }
+}
+
+/** One open object (its keys so far, and the key being read) or array (the index being read). */
+interface Frame {
+  keys: Set<string> | null;
+  key: string;
+  index: number;
+}
+
+/** Scans text JSON.parse has accepted (so it need not handle malformed input), in one pass without recursion. */
 function findDuplicateKeys(text: string): Array<{ pointer: string; key: string; offset: number }> {
   const found: Array<{ pointer: string; key: string; offset: number }> = [];
-  let pos = 0;
-  const skipWhitespace = () => {
-    while (pos < text.length && ' \t\n\r'.includes(text[pos]!)) pos++;
-  };
-  const readString = (): string => {
-    const start = pos++;
-    while (text[pos] !== '"') pos += text[pos] === '\\' ? 2 : 1;
-    return JSON.parse(text.slice(start, ++pos)) as string;
-  };
-  const readValue = (pointer: string): void => {
-    skipWhitespace();
-    const opening = text[pos];
-    if (opening === '{' || opening === '[') {
-      pos++;
-      skipWhitespace();
-      if (text[pos] === (opening === '{' ? '}' : ']')) {
-        pos++;
-        return;
-      }
-      const keys = new Set<string>();
-      for (let index = 0; ; index++) {
-        skipWhitespace();
-        let child = `${pointer}/${index}`;
-        if (opening === '{') {
-          const offset = pos;
-          const key = readString();
-          if (keys.has(key)) found.push({ pointer, key, offset });
-          keys.add(key);
-          child = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-          skipWhitespace();
-          pos++; // ':'
-        }
-        readValue(child);
-        skipWhitespace();
-        if (text[pos++] !== ',') return;
-      }
+  const frames: Frame[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === QUOTE) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+      const frame = frames[frames.length - 1];
+      if (!expectKey || !frame?.keys) continue;
+      const raw = text.slice(start, i + 1);
+      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      if (frame.keys.has(key)) found.push({ pointer: pointerOf(frames), key, offset: start });
+      frame.keys.add(key);
+      frame.key = key;
+      expectKey = false;
+    } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
+      frames.push({ keys: char === OPEN_OBJECT ? new Set() : null, key: '', index: 0 });
+      expectKey = char === OPEN_OBJECT;
+    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+      frames.pop();
+      expectKey = false;
+    } else if (char === COMMA) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.keys) expectKey = true;
+      else frame.index++;
     }
-    if (opening === '"') readString();
-    else while (pos < text.length && !',]} \t\n\r'.includes(text[pos]!)) pos++;
-  };
-  try {
-    readValue('');
-  } catch {
-    // Nesting deeper than the stack: the document is absurd, but JSON.parse took it; report no duplicates.
   }
   return found;
 }
+
+/** The pointer of the innermost open container: each enclosing one's current key or index. */
+function pointerOf(frames: Frame[]): string {
+  let pointer = '';
+  for (let depth = 0; depth < frames.length - 1; depth++) {
+    const frame = frames[depth]!;
+    pointer += `/${frame.keys ? frame.key.replace(/~/g, '~0').replace(/\//g, '~1') : frame.index}`;
+  }
+  return pointer;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
 
 /** V8 says `... in JSON at position N` (Node 22 adds `(line L column C)`), or `Unexpected end of JSON input`. */
 function syntaxError(message: string, textLength: number, positionAt: (offset: number) => JsonPosition): JsonSyntaxError {

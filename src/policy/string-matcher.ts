@@ -52,12 +52,79 @@ export function compileMatcher(matcher: StringMatcher): (actual: string) => bool
   const key = `${matcher.kind}\0${matcher.pattern}`;
   let compiled = compiledPatterns.get(key);
   if (!compiled) {
-    const regExp = matcher.kind === 'regexp' ? anchored(matcher.pattern) : globToRegExp(matcher.pattern);
-    compiled = (actual) => regExp.test(actual);
+    if (matcher.kind === 'regexp') {
+      const regExp = anchored(matcher.pattern);
+      compiled = (actual) => regExp.test(actual);
+    } else {
+      compiled = globMatcher(matcher.pattern);
+    }
     compiledPatterns.set(key, compiled);
   }
   return compiled;
 }
+
+type GlobToken = { kind: 'literal'; text: string } | { kind: 'one' } | { kind: 'segment' } | { kind: 'any' };
+
+/**
+ * The glob as globToRegExp reads it, matched without building a regular expression: a policy
+ * with one identity per package has as many distinct globs as packages, and compiling each to a
+ * RegExp cost more than the rest of a warm audit.
+ */
+function globMatcher(glob: string): (actual: string) => boolean {
+  const tokens: GlobToken[] = [];
+  let literal = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i]!;
+    if (char !== '*' && char !== '?') {
+      literal += char;
+      continue;
+    }
+    if (literal) tokens.push({ kind: 'literal', text: literal });
+    literal = '';
+    if (char === '?') tokens.push({ kind: 'one' });
+    else if (glob[i + 1] === '*') {
+      tokens.push({ kind: 'any' });
+      i++;
+    } else tokens.push({ kind: 'segment' });
+  }
+  if (literal) tokens.push({ kind: 'literal', text: literal });
+  if (tokens.length === 1 && tokens[0]!.kind === 'literal') {
+    const { text } = tokens[0]!;
+    return (actual) => actual === text;
+  }
+  return (actual) => matchTokens(tokens, actual, 0, 0, new Set());
+}
+
+/** `*` spans no `/`, `**` no line terminator (as `.` in a RegExp); `failed` bounds the backtracking. */
+function matchTokens(tokens: readonly GlobToken[], actual: string, tokenIndex: number, position: number, failed: Set<number>): boolean {
+  for (let t = tokenIndex, at = position; ; ) {
+    const token = tokens[t];
+    if (!token) return at === actual.length;
+    if (token.kind === 'literal') {
+      if (!actual.startsWith(token.text, at)) return false;
+      at += token.text.length;
+      t++;
+      continue;
+    }
+    if (token.kind === 'one') {
+      if (at >= actual.length || actual[at] === '/') return false;
+      at++;
+      t++;
+      continue;
+    }
+    const state = t * (actual.length + 1) + at;
+    if (failed.has(state)) return false;
+    for (let end = at; end <= actual.length; end++) {
+      if (matchTokens(tokens, actual, t + 1, end, failed)) return true;
+      const next = actual[end];
+      if (next === undefined || (token.kind === 'segment' ? next === '/' : LINE_TERMINATORS.has(next))) break;
+    }
+    failed.add(state);
+    return false;
+  }
+}
+
+const LINE_TERMINATORS = new Set(['\n', '\r', '\u2028', '\u2029']);
 
 const compiledPatterns = new Map<string, (actual: string) => boolean>();
 
