@@ -51,7 +51,7 @@ async function startServer(handler: Handler): Promise<TestServer> {
 const json = (response: http.ServerResponse, body: unknown) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 function options(npmOptions: Record<string, unknown>, extra: Partial<HttpGetOptions> = {}): HttpGetOptions {
-  return { accept: 'application/json', npmOptions, maxSockets: 4, signal: AbortSignal.timeout(10_000), ...extra };
+  return { accept: 'application/json', npmOptions, maxSockets: 4, timeoutMs: 10_000, ...extra };
 }
 
 async function body(url: string, opts: HttpGetOptions): Promise<string> {
@@ -176,6 +176,11 @@ describe('bodies', () => {
         case '/large-chunked':
           response.writeHead(200);
           return response.end(large);
+        case '/silent':
+          return; // never answers
+        case '/stalled-body':
+          response.writeHead(200, { 'content-length': '100' });
+          return void response.write('{"slow":');
         case '/missing':
           return response.writeHead(404).end();
         default:
@@ -200,6 +205,14 @@ describe('bodies', () => {
       await assert.rejects(httpGet(`${server.url}${path}`, options({}, { maxBytes: 1000 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TOO_LARGE', path);
     }
     assert.equal(await body(`${server.url}large`, options({}, { maxBytes: large.length })), large);
+  });
+
+  it('gives up after timeoutMs, whether the server never answers or stops mid-body', async () => {
+    for (const path of ['silent', 'stalled-body']) {
+      const started = Date.now();
+      await assert.rejects(httpGet(`${server.url}${path}`, options({}, { timeoutMs: 300 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TIMEOUT', path);
+      assert.ok(Date.now() - started < 5_000, `${path}: gave up in time`);
+    }
   });
 
   it('returns a status it does not follow, with its headers', async () => {

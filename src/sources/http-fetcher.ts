@@ -76,7 +76,6 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
   }
 
   async function attemptOnce(url: string, requestOptions: RequestOptions): Promise<Attempt> {
-    const signal = AbortSignal.timeout(settings.timeoutMs);
     try {
       const result = await httpGet(url, {
         accept: requestOptions.accept,
@@ -86,12 +85,12 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
         ...(requestOptions.bearerToken ? { bearerToken: requestOptions.bearerToken } : {}),
         ...(requestOptions.maxBytes !== undefined ? { maxBytes: requestOptions.maxBytes } : {}),
         maxSockets: settings.concurrency,
-        signal,
+        timeoutMs: settings.timeoutMs,
       });
       if (result.kind === 'body') return result;
       return classifyStatus(result.status, result.headers);
     } catch (error) {
-      return classifyFailure(error, signal.aborted, settings.timeoutMs);
+      return classifyFailure(error);
     }
   }
 
@@ -130,11 +129,10 @@ function classifyStatus(status: number, headers: Record<string, unknown>): Attem
 }
 
 /** Turns a network failure into a one-line reason, never echoing its message (it may have URLs). */
-function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): Attempt {
-  if (timedOut) return { kind: 'failed', reason: `no complete response within ${timeoutMs} ms`, retriable: true };
+function classifyFailure(error: unknown): Attempt {
   if (error instanceof HttpGetError && error.code in OWN_REASONS) {
     const known = OWN_REASONS[error.code as keyof typeof OWN_REASONS];
-    return { kind: 'failed', reason: known.retriable ? known.reason : error.message, retriable: known.retriable };
+    return { kind: 'failed', reason: known.reason || error.message, retriable: known.retriable };
   }
   const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
   if (code && code in NETWORK_REASONS) {
@@ -145,6 +143,7 @@ function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): 
 }
 
 const OWN_REASONS = {
+  TIMEOUT: { reason: '', retriable: true },
   TRUNCATED: { reason: 'response body truncated (connection closed early)', retriable: true },
   TOO_LARGE: { reason: '', retriable: false },
   TOO_MANY_REDIRECTS: { reason: '', retriable: false },

@@ -13,7 +13,7 @@ export type HttpGetResult =
 /** A failure below HTTP: `code` is Node's (ECONNRESET, ENOTFOUND…) or ours (below). */
 export class HttpGetError extends Error {
   readonly code: string;
-  constructor(code: 'TRUNCATED' | 'TOO_LARGE' | 'TOO_MANY_REDIRECTS' | 'BAD_REDIRECT' | 'BAD_ENCODING' | string, message: string) {
+  constructor(code: 'TIMEOUT' | 'TRUNCATED' | 'TOO_LARGE' | 'TOO_MANY_REDIRECTS' | 'BAD_REDIRECT' | 'BAD_ENCODING' | string, message: string) {
     super(message);
     this.name = 'HttpGetError';
     this.code = code;
@@ -32,7 +32,8 @@ export interface HttpGetOptions {
   /** A longer body (declared or received) fails at once. */
   maxBytes?: number;
   maxSockets: number;
-  signal: AbortSignal;
+  /** For the whole attempt: connecting, redirects and the body. */
+  timeoutMs: number;
 }
 
 interface NpmAuth {
@@ -53,11 +54,34 @@ const USER_AGENT = `pkgseal node/${process.version}`;
  * dropped when one leads to another origin. gzip bodies are inflated.
  */
 export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpGetResult> {
+  // One deadline for the whole attempt (redirects and body included); a timer is far cheaper per
+  // request than an AbortSignal.
+  const deadline = { timedOut: false, active: undefined as { destroy(error: Error): void } | undefined };
+  const timer = setTimeout(() => {
+    deadline.timedOut = true;
+    deadline.active?.destroy(new HttpGetError('TIMEOUT', `no complete response within ${options.timeoutMs} ms`));
+  }, options.timeoutMs);
+  try {
+    return await follow(url, options, deadline);
+  } catch (error) {
+    throw deadline.timedOut ? new HttpGetError('TIMEOUT', `no complete response within ${options.timeoutMs} ms`) : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Deadline {
+  timedOut: boolean;
+  active: { destroy(error: Error): void } | undefined;
+}
+
+async function follow(url: string, options: HttpGetOptions, deadline: Deadline): Promise<HttpGetResult> {
   let current = new URL(url);
   let auth = npmAuth(url, options);
   let authorization = options.bearerToken ? `Bearer ${options.bearerToken}` : auth.token ? `Bearer ${auth.token}` : auth.auth ? `Basic ${auth.auth}` : undefined;
   for (let redirects = 0; ; redirects++) {
-    const response = await send(current, authorization, auth, options);
+    const response = await send(current, authorization, auth, options, deadline);
+    deadline.active = response;
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (status >= 300 && status < 400 && status !== 304) {
@@ -79,7 +103,7 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
   }
 }
 
-function send(url: URL, authorization: string | undefined, auth: NpmAuth, options: HttpGetOptions): Promise<http.IncomingMessage> {
+function send(url: URL, authorization: string | undefined, auth: NpmAuth, options: HttpGetOptions, deadline: Deadline): Promise<http.IncomingMessage> {
   const headers: http.OutgoingHttpHeaders = {
     accept: options.accept,
     'accept-encoding': 'gzip',
@@ -89,7 +113,8 @@ function send(url: URL, authorization: string | undefined, auth: NpmAuth, option
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (!transport) return Promise.reject(new HttpGetError('BAD_REDIRECT', `not an http(s) URL`));
   return new Promise((resolve, reject) => {
-    const request = transport.get(url, { headers, agent: agentFor(url, auth, options), signal: options.signal }, resolve);
+    const request = transport.get(url, { headers, agent: agentFor(url, auth, options) }, resolve);
+    deadline.active = request;
     request.on('error', reject);
   });
 }
@@ -138,18 +163,19 @@ function readBody(response: http.IncomingMessage, maxBytes: number | undefined):
 
 /** What npm would authenticate this URL with: a (scoped) registry's token or basic auth, client certificates. */
 function npmAuth(url: string, options: HttpGetOptions): NpmAuth {
+  // getAuth walks the URL's path up, looking for `//host/path…:_authToken` keys. Where no
+  // configured key lies below the URL's folder, every URL in that folder gets the same answer.
+  const folder = url.slice(0, url.lastIndexOf('/') + 1);
+  const registry = options.registry ?? options.npmOptions.registry;
+  const memoKey = `${folder}\0${String(registry)}\0${options.spec?.split('/')[0] ?? ''}`;
+  const memo = authMemo(options.npmOptions);
+  const known = memo.answers.get(memoKey);
+  if (known) return known;
   const getAuth = require('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => NpmAuth;
   // npm's flat options have hundreds of keys and getAuth only reads a few: inherit, don't copy.
   const opts = Object.create(options.npmOptions) as Record<string, unknown>;
   if (options.registry) opts.registry = options.registry;
   if (options.spec) opts.spec = options.spec;
-  // getAuth walks the URL's path up, looking for `//host/path…:_authToken` keys. Where no
-  // configured key lies below the URL's folder, every URL in that folder gets the same answer.
-  const folder = url.slice(0, url.lastIndexOf('/') + 1);
-  const memoKey = `${folder}\0${String(opts.registry)}\0${options.spec?.split('/')[0] ?? ''}`;
-  const memo = authMemo(options.npmOptions);
-  const known = memo.answers.get(memoKey);
-  if (known) return known;
   const auth = getAuth(url, opts);
   const parsed = new URL(folder);
   const folderKey = `//${parsed.host}${parsed.pathname}`;
@@ -162,6 +188,8 @@ interface AuthMemo {
   /** Configured per-registry keys (`//host/path/:_authToken`, `…:_auth`, …), without their field. */
   authKeys: string[];
   answers: Map<string, NpmAuth>;
+  /** The agent for an origin (proxy rules are per host) and client certificate. */
+  agents: Map<string, http.Agent>;
 }
 
 const authMemos = new WeakMap<Record<string, unknown>, AuthMemo>();
@@ -170,7 +198,7 @@ function authMemo(npmOptions: Record<string, unknown>): AuthMemo {
   let memo = authMemos.get(npmOptions);
   if (!memo) {
     const authKeys = Object.keys(npmOptions).filter((key) => key.startsWith('//')).map((key) => key.slice(0, key.lastIndexOf(':')));
-    memo = { authKeys, answers: new Map() };
+    memo = { authKeys, answers: new Map(), agents: new Map() };
     authMemos.set(npmOptions, memo);
   }
   return memo;
@@ -178,8 +206,12 @@ function authMemo(npmOptions: Record<string, unknown>): AuthMemo {
 
 /** @npmcli/agent keeps one keep-alive agent per distinct configuration, with npm's proxy rules. */
 function agentFor(url: URL, auth: NpmAuth, options: HttpGetOptions): http.Agent {
-  const { getAgent } = require('@npmcli/agent') as { getAgent(url: string, options: Record<string, unknown>): http.Agent };
   const npm = options.npmOptions;
+  const memo = authMemo(npm);
+  const agentKey = `${url.protocol}//${url.host}\0${options.maxSockets}\0${auth.cert ?? ''}\0${auth.key ?? ''}`;
+  const known = memo.agents.get(agentKey);
+  if (known) return known;
+  const { getAgent } = require('@npmcli/agent') as { getAgent(url: string, options: Record<string, unknown>): http.Agent };
   const agent = getAgent(url.href, {
     ca: npm.ca,
     cert: auth.cert ?? npm.cert,
@@ -194,5 +226,6 @@ function agentFor(url: URL, auth: NpmAuth, options: HttpGetOptions): http.Agent 
   // @npmcli/agent keeps one agent per protocol; told which, agent-base stops inspecting a new
   // Error's stack on every request to guess it.
   (agent as { protocol?: string }).protocol = url.protocol;
+  memo.agents.set(agentKey, agent);
   return agent;
 }

@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './realdata.js';
 
-/** Tests never touch the user's verification cache or its key. */
+/**
+ * Tests never touch the user's verification cache or its key, and each run starts with an empty
+ * cache unless the test names one (PKGSEAL_CACHE_DIR): a run must not pass on what an earlier
+ * test's run verified (the verified-subjects record would let it skip fetching evidence).
+ */
 const ISOLATED = mkdtempSync(join(tmpdir(), 'pkgseal-cli-home-'));
-const ISOLATION_ENV = { PKGSEAL_CACHE_DIR: join(ISOLATED, 'cache'), XDG_CONFIG_HOME: join(ISOLATED, 'config') };
+const isolationEnv = () => ({ PKGSEAL_CACHE_DIR: mkdtempSync(join(ISOLATED, 'cache-')), XDG_CONFIG_HOME: join(ISOLATED, 'config') });
 
 export interface CliResult {
   code: number;
@@ -17,7 +21,7 @@ export interface CliResult {
 /** Runs the built CLI (`dist/cli/main.js`) as a user would, never throwing on a non-zero exit. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...ISOLATION_ENV, ...(options.env ?? process.env) }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...isolationEnv(), ...(options.env ?? process.env) }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
