@@ -7,9 +7,7 @@
 export function yamlKeyLines(text: string, maxDepth: number): Map<string, number> {
   const lines = text.split('\n');
   let start = 0;
-  lines.forEach((line, index) => {
-    if (/^---\s*$/.test(line)) start = index + 1;
-  });
+  for (let index = 0; index < lines.length; index++) if (lines[index]!.startsWith('---') && /^---\s*$/.test(lines[index]!)) start = index + 1;
   const found = new Map<string, number>();
   const open: Array<{ indent: number; key: string }> = [];
   for (let index = start; index < lines.length; index++) {
@@ -18,6 +16,8 @@ export function yamlKeyLines(text: string, maxDepth: number): Map<string, number
     const rest = line.slice(indent);
     if (rest === '' || rest.startsWith('#')) continue;
     while (open.length > 0 && open[open.length - 1]!.indent >= indent) open.pop();
+    // Most lines of a lockfile are deeper than any key asked for.
+    if (open.length >= maxDepth) continue;
     const key = readKey(rest);
     if (!key) continue;
     const path = [...open.map((entry) => entry.key), key.text];
