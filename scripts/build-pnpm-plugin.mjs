@@ -32,14 +32,12 @@ const SOURCE_REWRITES = {
     ["JSON.parse(readFileSync(createRequire(import.meta.url).resolve('../../policy.schema.json'), 'utf8'))", "require('../../policy.schema.json')"],
   ],
   'src/policy/policy-validator.generated.ts': [['const require = createRequire(import.meta.url);', '']],
-  'src/sources/http-get.ts': [['const require = createRequire(import.meta.url);', '']],
   'src/policy/json-locations.ts': [["createRequire(import.meta.url)('json-source-map')", "require('json-source-map')"]],
   'src/trust/public-good.ts': [
     ['const require = createRequire(import.meta.url);', ''],
     ["const seedsPath = require.resolve('@sigstore/tuf/seeds.json');", ''],
     ["JSON.parse(readFileSync(seedsPath, 'utf8'))", "require('@sigstore/tuf/seeds.json')"],
   ],
-  'src/tree/npm-registry-config.ts': [['const require = createRequire(import.meta.url);', '']],
   'src/tree/lockfile-locations.ts': [['const require = createRequire(import.meta.url);', '']],
   // A default npm computes when its config loads: the path of a node-gyp beside npm. The audit
   // never reads it; in the bundle it is '' (what npm gets when there is none), not a lookup.

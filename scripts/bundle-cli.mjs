@@ -32,7 +32,6 @@ export const EXTERNAL = [
   '@sigstore/sign',
   '@sigstore/tuf',
   'tuf-js',
-  'npm-registry-fetch',
   'make-fetch-happen',
 ];
 

@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import { createGunzip } from 'node:zlib';
-
-const require = createRequire(import.meta.url);
+import { getAgent } from '@npmcli/agent';
+import npmGetAuth from 'npm-registry-fetch/lib/auth.js';
 
 /** What one GET came to: a body, or an HTTP status other than 2xx, or a network failure (thrown). */
 export type HttpGetResult =
@@ -171,7 +170,7 @@ function npmAuth(url: string, options: HttpGetOptions): NpmAuth {
   const memo = authMemo(options.npmOptions);
   const known = memo.answers.get(memoKey);
   if (known) return known;
-  const getAuth = require('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => NpmAuth;
+  const getAuth = npmGetAuth as (uri: string, opts: Record<string, unknown>) => NpmAuth;
   // npm's flat options have hundreds of keys and getAuth only reads a few: inherit, don't copy.
   const opts = Object.create(options.npmOptions) as Record<string, unknown>;
   if (options.registry) opts.registry = options.registry;
@@ -211,7 +210,6 @@ function agentFor(url: URL, auth: NpmAuth, options: HttpGetOptions): http.Agent 
   const agentKey = `${url.protocol}//${url.host}\0${options.maxSockets}\0${auth.cert ?? ''}\0${auth.key ?? ''}`;
   const known = memo.agents.get(agentKey);
   if (known) return known;
-  const { getAgent } = require('@npmcli/agent') as { getAgent(url: string, options: Record<string, unknown>): http.Agent };
   const agent = getAgent(url.href, {
     ca: npm.ca,
     cert: auth.cert ?? npm.cert,

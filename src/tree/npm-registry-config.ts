@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import NpmcliConfig from '@npmcli/config';
+import npmDefinitions from '@npmcli/config/lib/definitions/index.js';
 import { dirname, resolve } from 'node:path';
 import type { UnsupportedSource } from './tree.types.js';
 
@@ -23,8 +24,6 @@ interface NpmConfigLoader {
   find(key: string): string | null;
   get(key: string): unknown;
 }
-
-const require = createRequire(import.meta.url);
 
 /** npm's configuration for a project folder, as npm reads it. */
 export interface NpmConfig {
@@ -54,8 +53,8 @@ const FETCH_SETTINGS = [
  * built-in, global, user (`~/.npmrc`), project `.npmrc` and `npm_config_*` environment.
  */
 export async function loadNpmConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<NpmConfig> {
-  const Config = require('@npmcli/config') as new (options: NpmConfigOptions) => NpmConfigLoader;
-  const { definitions, flatten, shorthands, nerfDarts } = require('@npmcli/config/lib/definitions') as Record<string, unknown>;
+  const Config = NpmcliConfig as new (options: NpmConfigOptions) => NpmConfigLoader;
+  const { definitions, flatten, shorthands, nerfDarts } = npmDefinitions;
   const config = new Config({
     definitions,
     flatten,
