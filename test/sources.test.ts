@@ -257,6 +257,16 @@ describe('concurrency, caching and offline mode', () => {
     assert.deepEqual(server.requests, ['GET /demo']);
   });
 
+  it('lets a packument go once released: it is not held, and a later call fetches it again', async () => {
+    const server = await registry();
+    const fetcher = createHttpFetcher(FAST);
+    const first = await fetcher.packument('demo', server.url);
+    fetcher.release?.('demo', server.url.replace(/\/$/, ''));
+    const second = await fetcher.packument('demo', server.url);
+    assert.notEqual(first, second);
+    assert.deepEqual(server.requests, ['GET /demo', 'GET /demo']);
+  });
+
   it('offline: every call fails before any socket is opened', async () => {
     const server = await registry();
     const fetcher = createHttpFetcher({ offline: true });

@@ -11,7 +11,8 @@ import { registryKeysFromJson } from '../trust/registry-keys.js';
 import { TrustedRootError } from '../trust/trusted-root.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
 import type { FetchSettings } from '../tree/npm-registry-config.js';
-import type { DependencyTree } from '../tree/tree.types.js';
+import type { DependencyTree, TreePackage } from '../tree/tree.types.js';
+import type { EvidenceFetcher } from '../sources/source.types.js';
 import { auditPackage, type AuditContext } from './audit-package.js';
 import { loadTrust, readJsonFile } from './trust-options.js';
 import { UsageError } from './usage-error.js';
@@ -41,10 +42,12 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
   const context = await createAuditContext(policy, options);
   const { today } = context;
   const limit = pLimit(options.concurrency);
+  const packumentUsers = countPackumentUsers(tree);
   const results: PackageResult[] = await Promise.all(
     tree.packages.map((pkg) =>
       limit(async () => {
         const result = await auditPackage(pkg, context);
+        releasePackument(pkg, packumentUsers, context.fetcher);
         options.progress?.tick();
         return result;
       }),
@@ -63,6 +66,21 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
     policyProblems: expiredExceptions(policy, today),
     generatedAt: today,
   };
+}
+
+/** How many packages of the tree share each packument (several versions of one name do). */
+function countPackumentUsers(tree: DependencyTree): Map<string, number> {
+  const users = new Map<string, number>();
+  for (const pkg of tree.packages) users.set(`${pkg.registry}\0${pkg.name}`, (users.get(`${pkg.registry}\0${pkg.name}`) ?? 0) + 1);
+  return users;
+}
+
+/** Once the last version of a name is audited its packument is let go: memory stays bounded by concurrency. */
+function releasePackument(pkg: TreePackage, users: Map<string, number>, fetcher: EvidenceFetcher): void {
+  const key = `${pkg.registry}\0${pkg.name}`;
+  const left = (users.get(key) ?? 1) - 1;
+  users.set(key, left);
+  if (left === 0) fetcher.release?.(pkg.name, pkg.registry);
 }
 
 /** The trust, I/O and cache every package's audit shares; `pkgseal explain` audits one package with it. */

@@ -113,6 +113,9 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
       }
       return packument;
     },
+    release(name, registry) {
+      packuments.delete(`${withTrailingSlash(registry)}${name}`);
+    },
     async getJson(url, getOptions) {
       assertHttpUrl(url);
       const text = await request(url, { what: `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken, maxBytes: MAX_EVIDENCE_BYTES });

@@ -35,6 +35,8 @@ export interface EvidenceFetcher {
   packument(name: string, registry: string): Promise<Packument>;
   /** GET a JSON document (attestations, url sources); undefined on 404. Throws SourceError otherwise. */
   getJson(url: string, options?: { bearerToken?: string }): Promise<unknown | undefined>;
+  /** The caller is done with this packument: a later call fetches it again. */
+  release?(name: string, registry: string): void;
 }
 
 export class SourceError extends Error {
