@@ -32,17 +32,42 @@ export function readOptionalString(value: unknown, path: string): string | undef
   return value === undefined ? undefined : readString(value, path);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
-
 /**
  * Decodes standard (or URL-safe) base64 and rejects anything Buffer.from would silently skip.
  * Line breaks are ignored, as Go's decoder (used by most Sigstore clients) ignores them.
  */
 export function readBase64(value: unknown, path: string): Buffer<ArrayBuffer> {
-  const text = readString(value, path).replace(/\r?\n/g, '');
-  if (!BASE64.test(text) && !BASE64URL.test(text)) throw new JsonShapeError(path, 'invalid base64');
-  return Buffer.from(text, BASE64.test(text) ? "base64" : "base64url") as Buffer<ArrayBuffer>;
+  const text = withoutLineBreaks(readString(value, path));
+  const encoding = base64Alphabet(text);
+  if (!encoding) throw new JsonShapeError(path, 'invalid base64');
+  return Buffer.from(text, encoding) as Buffer<ArrayBuffer>;
+}
+
+/** Throws what `readBase64` would throw, without decoding. */
+export function checkBase64(value: unknown, path: string): void {
+  if (!base64Alphabet(withoutLineBreaks(readString(value, path)))) throw new JsonShapeError(path, 'invalid base64');
+}
+
+function withoutLineBreaks(text: string): string {
+  return text.includes('\n') ? text.replace(/\r?\n/g, '') : text;
+}
+
+// One character class each: a pattern of 4-character groups backtracks once per group and
+// overflows the regular expression stack on a few MB.
+const STANDARD_SYMBOLS = /^[A-Za-z0-9+/]*={0,2}$/;
+const URL_SAFE_SYMBOLS = /^[A-Za-z0-9_-]*={0,2}$/;
+
+/**
+ * Standard base64 is groups of 4 with a final group of 2 (`==` optional) or 3 (`=` optional);
+ * URL-safe is its alphabet with at most two `=`, at any length. Standard wins where both fit.
+ */
+function base64Alphabet(text: string): 'base64' | 'base64url' | undefined {
+  if (STANDARD_SYMBOLS.test(text)) {
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    const lastGroup = (text.length - padding) % 4;
+    if (padding === 0 ? lastGroup !== 1 : lastGroup === 4 - padding) return 'base64';
+  }
+  return URL_SAFE_SYMBOLS.test(text) ? 'base64url' : undefined;
 }
 
 export function readDate(value: unknown, path: string): Date {

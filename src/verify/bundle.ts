@@ -1,7 +1,8 @@
 import { bundleFromJSON, ValidationError, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
-import { isObject, JsonShapeError, readBase64 } from '../trust/json-fields.js';
+import { checkBase64, isObject, JsonShapeError } from '../trust/json-fields.js';
+import { encodeDER, parseWithoutStackTraces } from './der.js';
 import { fail } from './errors.js';
 import type { BundleVersion, DigestAlgorithm, ParsedBundle, SignedContent, SigningMaterial } from './bundle.types.js';
 
@@ -93,12 +94,12 @@ function certificateMaterial(rawCertificates: Uint8Array[]): SigningMaterial {
   const chain = rawCertificates.map((raw, i) => {
     let certificate: X509Certificate;
     try {
-      certificate = X509Certificate.parse(Buffer.from(raw));
+      certificate = parseWithoutStackTraces(() => X509Certificate.parse(Buffer.from(raw)));
     } catch (error) {
       fail('BUNDLE_PARSE_ERROR', `certificate ${i} is not valid X.509 (${(error as Error).message})`);
     }
     // The parser stops where the certificate ends; bytes after it would be read by nobody.
-    if (!certificate.root.toDER().equals(Buffer.from(raw))) fail('BUNDLE_PARSE_ERROR', `certificate ${i} is not exactly one DER-encoded certificate`);
+    if (!encodeDER(certificate.root).equals(raw)) fail('BUNDLE_PARSE_ERROR', `certificate ${i} is not exactly one DER-encoded certificate`);
     return certificate;
   });
   const [leaf] = chain;
@@ -157,12 +158,14 @@ function assertStrictBase64(document: Record<string, unknown>): void {
   );
   for (const [value, path] of fields) {
     try {
-      readBase64(value, path);
+      checkBase64(value, path);
     } catch (error) {
       if (error instanceof JsonShapeError) fail('BUNDLE_PARSE_ERROR', error.message);
-      // The base64 pattern exhausts the stack on fields of several MB: far beyond any real bundle.
-      if (error instanceof RangeError) fail('BUNDLE_PARSE_ERROR', `${path}: too large to check as base64 (${String(value).length} characters)`);
       throw error;
     }
+    if (String(value).length > MAX_BASE64_FIELD_CHARS) fail('BUNDLE_PARSE_ERROR', `${path}: too large to check as base64 (${String(value).length} characters)`);
   }
 }
+
+/** 3 MiB decoded: far beyond any real bundle field (a provenance statement is tens of KiB). */
+const MAX_BASE64_FIELD_CHARS = 4 * 1024 * 1024;

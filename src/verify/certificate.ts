@@ -1,6 +1,10 @@
-import { crypto as sigstoreCrypto, ByteStream, EXTENSION_OID_SCT, X509Certificate, X509SCTExtension } from '@sigstore/core';
+import { createHash } from 'node:crypto';
+import { ASN1Obj, EXTENSION_OID_SCT, X509Certificate, X509SCTExtension } from '@sigstore/core';
 import { isWithin, type TrustedCertificateAuthority, type TrustedLog } from '../trust/trust.types.js';
+import { encodeDER, parseWithoutStackTraces } from './der.js';
 import { fail } from './errors.js';
+import { isSignedBy } from './issuer-signature.js';
+import { subjectPublicKeyInfo } from './public-key.js';
 
 const MAX_CHAIN_LENGTH = 8;
 
@@ -35,21 +39,20 @@ function buildPath(leaf: X509Certificate, authorityChain: X509Certificate[]): X5
   const path = [leaf];
   let current = leaf;
   while (path.length <= MAX_CHAIN_LENGTH) {
-    const issuer = authorityChain.find((candidate) => candidate.subject.equals(current.issuer) && safeVerify(current, candidate));
+    const subject = current;
+    // Past the leaf, every certificate is the trusted root's own: the same in every chain.
+    const issuer = authorityChain.find((candidate) => candidate.subject.equals(subject.issuer) && isSignedBy(subject, candidate, subject !== leaf));
     if (!issuer) return undefined;
-    if (issuer.equals(current)) return path;
+    if (sameCertificate(issuer, current)) return path;
     path.push(issuer);
     current = issuer;
   }
   return undefined;
 }
 
-function safeVerify(certificate: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return certificate.verify(issuer);
-  } catch {
-    return false;
-  }
+/** `a.equals(b)`: the same DER encoding. */
+function sameCertificate(a: X509Certificate, b: X509Certificate): boolean {
+  return a === b || encodeDER(a.root).equals(encodeDER(b.root));
 }
 
 function checkCAConstraints(path: X509Certificate[]): void {
@@ -71,21 +74,19 @@ function describe(certificate: X509Certificate): string {
  * Returns how many verified; an SCT from a trusted log that fails to verify is an error.
  */
 export function verifySCTs(leaf: X509Certificate, issuer: X509Certificate, ctlogs: TrustedLog[]): number {
-  const precert = leaf.clone();
-  const index = precert.extensions.findIndex((ext) => ext.subs[0]?.toOID() === EXTENSION_OID_SCT);
-  if (index < 0) return 0;
-  const [extension] = precert.extensions.splice(index, 1);
-  const scts = new X509SCTExtension(extension!).signedCertificateTimestamps;
-  const tbs = precert.tbsCertificate.toDER();
-  const signedData = new ByteStream();
-  signedData.appendView(sigstoreCrypto.digest('sha256', issuer.publicKey));
-  signedData.appendUint24(tbs.length);
-  signedData.appendView(tbs);
+  const extension = leaf.extensions.find((ext) => ext.subs[0]?.toOID() === EXTENSION_OID_SCT);
+  if (!extension) return 0;
+  // Read from its canonical encoding, as from a clone of the certificate (what sigstore-js does).
+  const sctExtension = parseWithoutStackTraces(() => ASN1Obj.parseBuffer(encodeDER(extension) as Buffer<ArrayBuffer>));
+  const scts = new X509SCTExtension(sctExtension).signedCertificateTimestamps;
+  const tbs = encodeDER(leaf.tbsCertificate, extension);
+  const tbsLength = Buffer.from([(tbs.length >>> 16) & 0xff, (tbs.length >>> 8) & 0xff, tbs.length & 0xff]);
+  const signedData = Buffer.concat([createHash('sha256').update(subjectPublicKeyInfo(issuer)).digest(), tbsLength, tbs]);
   let verified = 0;
   for (const sct of scts) {
     const logs = ctlogs.filter((log) => log.logID.equals(sct.logID));
     if (logs.length === 0) continue;
-    const ok = logs.some((log) => isWithin(log.validFor, sct.datetime) && sct.verify(signedData.buffer, log.publicKey));
+    const ok = logs.some((log) => isWithin(log.validFor, sct.datetime) && sct.verify(signedData, log.publicKey));
     if (!ok) fail('SCT_ERROR', 'SCT verification failed: a trusted CT log did not sign this certificate at that time');
     verified++;
   }

@@ -1,4 +1,5 @@
 import { ASN1Obj, type X509Certificate } from '@sigstore/core';
+import { encodeDER } from './der.js';
 import { fail } from './errors.js';
 
 /** Fulcio certificate extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
@@ -80,31 +81,41 @@ const SAN_OID = '2.5.29.17';
  * ```
  */
 export function signerIdentityFromCertificate(certificate: X509Certificate): SignerIdentity {
-  assertEachExtensionOnce(certificate);
-  const subject = subjectAlternativeName(certificate);
+  const extensions = extensionsByOID(certificate);
+  const subject = subjectAlternativeName(extensions.get(SAN_OID));
   const claims: CertificateClaims = {};
   for (const [name, arc] of Object.entries(LEGACY_OIDS)) {
-    const extension = certificate.extension(`${FULCIO_OID}.${arc}`);
-    if (extension) claims[name as keyof CertificateClaims] = extension.value.toString('utf8');
+    const extension = extensions.get(`${FULCIO_OID}.${arc}`);
+    if (extension) claims[name as keyof CertificateClaims] = extensionValue(extension).value.toString('utf8');
   }
   for (const [name, arc] of Object.entries(CLAIM_OIDS)) {
-    const extension = certificate.extension(`${FULCIO_OID}.${arc}`);
-    if (extension) claims[name as keyof CertificateClaims] = decodeUTF8String(extension.value, arc);
+    const extension = extensions.get(`${FULCIO_OID}.${arc}`);
+    if (extension) claims[name as keyof CertificateClaims] = decodeUTF8String(extensionValue(extension).value, arc);
   }
   const issuer = claims.issuer;
   if (!issuer) fail('CERTIFICATE_ERROR', 'signing certificate names no OIDC issuer');
   return { subject, issuer, claims };
 }
 
-/** RFC 5280 allows each extension once; a reader that takes the first and one that takes the last would see different signers. */
-function assertEachExtensionOnce(certificate: X509Certificate): void {
-  const seen = new Set<string>();
+/**
+ * The certificate's extensions by OID, read once. RFC 5280 allows each extension once; a reader
+ * that takes the first and one that takes the last would see different signers.
+ */
+function extensionsByOID(certificate: X509Certificate): Map<string, ASN1Obj> {
+  const byOID = new Map<string, ASN1Obj>();
   for (const extension of certificate.extensions) {
+    // The library's own lookup throws on an extension without an OID; so does this.
     const oid = extension.subs[0]?.toOID();
-    if (oid === undefined) continue;
-    if (seen.has(oid)) fail('CERTIFICATE_ERROR', `signing certificate has extension ${oid} more than once`);
-    seen.add(oid);
+    if (oid === undefined) fail('CERTIFICATE_ERROR', 'signing certificate has an extension without an OID');
+    if (byOID.has(oid)) fail('CERTIFICATE_ERROR', `signing certificate has extension ${oid} more than once`);
+    byOID.set(oid, extension);
   }
+  return byOID;
+}
+
+/** extnValue, the last field of an Extension (after extnID and the optional critical flag). */
+function extensionValue(extension: ASN1Obj): ASN1Obj {
+  return extension.subs[extension.subs.length - 1]!;
 }
 
 /**
@@ -112,12 +123,11 @@ function assertEachExtensionOnce(certificate: X509Certificate): void {
  * library decodes it as 7-bit ASCII, which drops the high bit of every other byte, so
  * `https://\xe7ithub.com/…` would read as `https://github.com/…`.
  */
-function subjectAlternativeName(certificate: X509Certificate): string {
-  const san = certificate.extension(SAN_OID);
+function subjectAlternativeName(san: ASN1Obj | undefined): string {
   if (!san) fail('CERTIFICATE_ERROR', 'signing certificate has no subject alternative name');
   let names: ASN1Obj[];
   try {
-    names = san.valueObj.subs[0]?.subs ?? [];
+    names = extensionValue(san).subs[0]?.subs ?? [];
   } catch {
     fail('CERTIFICATE_ERROR', 'signing certificate has a malformed subject alternative name');
   }
@@ -151,7 +161,7 @@ function decodeUTF8String(der: Buffer, arc: number): string {
     // reported below
   }
   // Exactly one UTF8String: trailing bytes are something a stricter reader would refuse.
-  if (!value || !value.tag.isUniversal() || value.tag.number !== UTF8_STRING || value.tag.constructed || !value.toDER().equals(der)) {
+  if (!value || !value.tag.isUniversal() || value.tag.number !== UTF8_STRING || value.tag.constructed || !encodeDER(value).equals(der)) {
     fail('CERTIFICATE_ERROR', `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
   }
   return strictUTF8(value.value);

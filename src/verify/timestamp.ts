@@ -1,7 +1,8 @@
-import { crypto as sigstoreCrypto, RFC3161Timestamp } from '@sigstore/core';
+import { RFC3161Timestamp } from '@sigstore/core';
 import { isWithin, type TrustedCertificateAuthority } from '../trust/trust.types.js';
 import { verifyCertificateChain } from './certificate.js';
 import { fail } from './errors.js';
+import { subjectPublicKeyInfo, trustedKey } from './public-key.js';
 
 /**
  * Verifies an RFC 3161 timestamp over `signature` against the trusted timestamp authorities and
@@ -28,7 +29,7 @@ export function verifyRFC3161Timestamp(der: Buffer, signature: Buffer, authoriti
     const [signingCertificate] = authority.certChain;
     try {
       verifyCertificateChain(signingCertificate!, [authority], time);
-      timestamp.verify(signature, sigstoreCrypto.createPublicKey(signingCertificate!.publicKey));
+      timestamp.verify(signature, trustedKey(subjectPublicKeyInfo(signingCertificate!)));
       return time;
     } catch {
       // try the next authority with the same signer

@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { isWithin, type TrustMaterial, type TrustedPublicKey } from '../trust/trust.types.js';
 
 /**
@@ -15,7 +14,9 @@ export const NPM_ATTESTATION_KEY_USAGE = 'npm:attestations';
 import { artifactDigest, npmPurl, type Artifact, type NpmPackageVersion } from './artifact.js';
 import type { ParsedBundle } from './bundle.types.js';
 import { verifyCertificateChain, verifySCTs } from './certificate.js';
+import { encodeDER } from './der.js';
 import { fail } from './errors.js';
+import { certificateKey, subjectPublicKeyInfo } from './public-key.js';
 import { verifyContentSignature } from './signature.js';
 import { signerIdentityFromCertificate, type SignerIdentity } from './signer.js';
 import { parseStatement, type Statement } from './statement.js';
@@ -160,7 +161,7 @@ function resolveSigningKey(bundle: ParsedBundle, options: VerifyBundleOptions): 
     if (options.publicKey) fail('PUBLIC_KEY_ERROR', 'bundle is signed with a certificate, but a key was given to verify it with');
     const { leaf } = bundle.material;
     try {
-      return { key: sigstoreCrypto.createPublicKey(leaf.publicKey), der: leaf.root.toDER() };
+      return { key: certificateKey(subjectPublicKeyInfo(leaf)), der: encodeDER(leaf.root) };
     } catch (error) {
       fail('CERTIFICATE_ERROR', `signing certificate has no usable public key (${(error as Error).message})`);
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { dsse, X509Certificate } from '@sigstore/core';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { isObject, type JsonObject } from '../../trust/json-fields.js';
+import { encodeDER, parseWithoutStackTraces } from '../der.js';
 import { fail } from '../errors.js';
 import type { SignedContent, SigningMaterial } from '../bundle.types.js';
 
@@ -9,7 +10,7 @@ import type { SignedContent, SigningMaterial } from '../bundle.types.js';
 export interface LoggedClaim {
   content: SignedContent;
   material: SigningMaterial;
-  /** DER of the signing certificate, or SPKI DER of the managed key when known. */
+  /** DER of the signing certificate (as `encodeDER` writes it), or SPKI DER of the managed key when known. */
   signerDER?: Buffer;
 }
 
@@ -47,7 +48,7 @@ function checkHashedRekordV001(spec: JsonObject, claim: LoggedClaim): void {
   const hash = field(field(spec, 'data'), 'hash');
   if (hash.algorithm !== claim.content.digestAlgorithm) fail('TLOG_BODY_ERROR', 'digest algorithm mismatch');
   expectEqual(Buffer.from(String(hash.value), 'hex'), claim.content.digest, 'digest mismatch');
-  expectSigner(pemOrDer(field(signature, 'publicKey').content), claim);
+  expectSigner(pemOrDer(field(signature, 'publicKey').content, claim), claim);
 }
 
 function checkHashedRekordV002(spec: JsonObject, claim: LoggedClaim): void {
@@ -67,7 +68,7 @@ function checkDsseV001(spec: JsonObject, claim: LoggedClaim): void {
   const logged = onlySignature(spec);
   expectEqual(decode(logged.signature), content.signature, 'tlog entry signature mismatch');
   expectPayloadHash(field(spec, 'payloadHash'), content.payload);
-  expectSigner(pemOrDer(logged.verifier), claim);
+  expectSigner(pemOrDer(logged.verifier, claim), claim);
 }
 
 function checkDsseV002(spec: JsonObject, claim: LoggedClaim): void {
@@ -89,7 +90,7 @@ function checkIntotoV002(spec: JsonObject, claim: LoggedClaim): void {
     fail('TLOG_BODY_ERROR', 'DSSE payload type mismatch');
   }
   expectPayloadHash(field(field(spec, 'content'), 'payloadHash'), content.payload);
-  if (logged.publicKey !== undefined) expectSigner(pemOrDer(decode(logged.publicKey).toString('utf8')), claim);
+  if (logged.publicKey !== undefined) expectSigner(pemOrDer(decode(logged.publicKey).toString('utf8'), claim), claim);
 }
 
 function dsseClaim(claim: LoggedClaim) {
@@ -115,20 +116,24 @@ function verifierDER(verifier: JsonObject): Buffer | undefined {
 }
 
 /** hashedrekord/dsse v1 store the signer as base64 of a PEM certificate or public key. */
-function pemOrDer(value: unknown): Buffer | undefined {
+function pemOrDer(value: unknown, claim: LoggedClaim): Buffer | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
   const match = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!match) return undefined;
   const der = Buffer.from((match[2] ?? '').replace(/\s+/g, ''), 'base64');
-  if (match[1] === 'CERTIFICATE') {
-    try {
-      return X509Certificate.parse(der).root.toDER();
-    } catch {
-      fail('TLOG_BODY_ERROR', 'tlog entry certificate is not valid X.509');
-    }
-  }
+  if (match[1] === 'CERTIFICATE') return reencodedCertificate(der, claim);
   return der;
+}
+
+/** The logged certificate as the parser reads it back; the bundle's own certificate already is in that form. */
+function reencodedCertificate(der: Buffer, claim: LoggedClaim): Buffer {
+  if (claim.material.kind === 'certificate' && claim.signerDER?.equals(der)) return der;
+  try {
+    return encodeDER(parseWithoutStackTraces(() => X509Certificate.parse(der as Buffer<ArrayBuffer>)).root);
+  } catch {
+    fail('TLOG_BODY_ERROR', 'tlog entry certificate is not valid X.509');
+  }
 }
 
 function field(value: JsonObject, key: string): JsonObject {
