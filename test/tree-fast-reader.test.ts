@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 
@@ -18,7 +18,7 @@ import { readNpmLockfileTree, readNpmLockfileTreeDirectly, readNpmLockfileTreeWi
 import { scanLockfileJson } from '../src/tree/json-key-lines.js';
 import { parseNpmLockfileText } from '../src/tree/lockfile-locations.js';
 import type { TreePackage } from '../src/tree/tree.types.js';
-import { REALDATA, REPO_ROOT, readRealdataJson, realdataSkip } from './support/realdata.js';
+import { REPO_ROOT } from './support/realdata.js';
 
 type Json = Record<string, any>;
 type RegistryFor = (name: string) => string;
@@ -110,22 +110,6 @@ describe('direct reading equals Arborist loadVirtual', () => {
     const packages = await assertSameAsArborist(dir, lockfileIn(dir), scopedToCorp);
     assert.equal(packages.length, 2156);
     assert.ok(packages.some((entry) => entry.optional) && packages.some((entry) => entry.peer));
-  });
-
-  it('real lockfiles listed in ../shared/realdata/MANIFEST.json', async (t: TestContext) => {
-    if (realdataSkip) return t.skip(realdataSkip);
-    const listed = readRealdataJson<{ files: { file: string }[] }>('MANIFEST.json').files.map((entry) => entry.file);
-    const lockfiles = listed.filter((file) => /(^|\/)(package-lock|npm-shrinkwrap)\.json$/.test(file));
-    if (lockfiles.length === 0) return t.skip(`${join(REALDATA, 'MANIFEST.json')} lists no package-lock.json or npm-shrinkwrap.json: nothing to compare`);
-    for (const relative of lockfiles) {
-      const source = join(REALDATA, relative);
-      const dir = await temporaryDir();
-      const lockfileName = relative.endsWith('npm-shrinkwrap.json') ? 'npm-shrinkwrap.json' : 'package-lock.json';
-      await cp(source, join(dir, lockfileName));
-      await cp(join(source, '..', 'package.json'), join(dir, 'package.json')).catch(() => undefined);
-      // Whichever way it is read, the answer is Arborist's.
-      assert.deepStrictEqual(await outcome(readNpmLockfileTree(dir, lockfileIn(dir, lockfileName), npmjsOnly)), await outcome(readNpmLockfileTreeWithArborist(dir, lockfileIn(dir, lockfileName), npmjsOnly)), relative);
-    }
   });
 });
 

@@ -14,7 +14,7 @@ import type { TreePackage } from '../tree/tree.types.js';
 import { parseSha512Integrity } from '../verify/artifact.js';
 import { VerificationError } from '../verify/errors.js';
 import { classifyEvidence, verifyEvidence, type VerifiedAttestation } from '../verify/npm-attestations.js';
-import { verifyRegistrySignature } from '../verify/registry-signature.js';
+import { verifyRegistrySignatureInBackground } from '../verify/registry-signature.js';
 
 /** Everything one package's audit needs: the policy, trust, and the I/O to gather evidence. */
 export interface AuditContext extends EvidenceContext {
@@ -96,7 +96,7 @@ async function checkRegistrySignature(pkg: TreePackage, context: AuditContext, t
   const registryVersion = await registryVersionOf(pkg, context);
   trace?.note(`registry ${pkg.registry}: integrity ${registryVersion.integrity === undefined ? 'not given' : 'equals the lockfile\'s'}, ${registryVersion.signatures.length} signature(s)`);
   const keys = await registryKeysFor(pkg.registry, { fetcher: context.fetcher, ...policyKeysFor(pkg.registry, context) });
-  const { keyID } = verifyRegistrySignature(
+  const { keyID } = await verifyRegistrySignatureInBackground(
     { name: pkg.name, version: pkg.version, integrity: pkg.integrity, signatures: registryVersion.signatures, ...(registryVersion.publishedAt ? { publishedAt: registryVersion.publishedAt } : {}) },
     keys,
   );
@@ -132,31 +132,43 @@ async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, 
   if (!search.found) {
     return violation('pkgseal/missing-evidence', `no evidence found (tried: ${search.tried.join(', ')})`, `publish ${spec} with pkgseal publish or npm publish --provenance, or add its bundle to a dir source`);
   }
-  let attestations: VerifiedAttestation[];
+  let verification: Verification;
   try {
-    const verification = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
-    attestations = verification.attestations;
-    context.verifiedSubjects.add(subjectKey, attestations);
-    trace?.verified(search.found.location, attestations, verification.cached);
+    verification = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
+    trace?.verified(search.found.location, verification.attestations, verification.cached);
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
     return violation('pkgseal/verification-failed', `evidence from ${search.found.location} does not verify: ${error.message}`, `re-sign ${spec}, or remove the bad evidence from ${search.found.source}`);
   }
+  const { attestations } = verification;
   const verdict = evaluateSignedRule(rule, spec, attestations);
-  if (verdict.outcome === 'pass') return passFinding(verdict.reason, attestations);
+  // A pass is recorded by who signed what; a signer the policy did not accept, by the evidence,
+  // so that the next run applies the policy again without verifying that evidence again.
+  if (verdict.outcome === 'pass') {
+    context.verifiedSubjects.add(subjectKey, attestations);
+    return passFinding(verdict.reason, attestations);
+  }
+  await verification.remember();
   const signer = firstCertificateSigner(attestations);
   const ruleId: RuleId = signer ? 'pkgseal/identity-mismatch' : 'pkgseal/missing-evidence';
   return { outcome: 'violation', reason: verdict.reason, fix: verdict.fix, ruleId, ...(signer ? { signer } : {}) };
 }
 
+interface Verification {
+  attestations: VerifiedAttestation[];
+  /** From an earlier run's verification. */
+  cached: boolean;
+  /** Keeps this verification in the cache (a no-op when it came from there). */
+  remember(): Promise<void>;
+}
+
 /** Verification is pure and keyed by content, so an earlier run's result may stand in for it. */
-async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<{ attestations: VerifiedAttestation[]; cached: boolean }> {
+async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<Verification> {
   const key = { evidence: document, subject: `${pkg.name}@${pkg.version}:${sha512.toString('hex')}`, trustDigest: trust.digest };
   const cached = await cache.get(key);
-  if (cached) return { attestations: cached, cached: true };
+  if (cached) return { attestations: cached, cached: true, remember: async () => undefined };
   const verified = verifyEvidence(classifyEvidence(document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });
-  await cache.put(key, verified);
-  return { attestations: verified, cached: false };
+  return { attestations: verified, cached: false, remember: () => cache.put(key, verified) };
 }
 
 function passFinding(reason: string, attestations: readonly SignerRecord[]): Finding {

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,8 +35,9 @@ export interface CacheLocation {
 
 /**
  * Successful verifications, keyed by content (evidence digest, subject, trusted-root digest), so a
- * repeated run only re-applies the policy. Failures are never cached. An entry that is unreadable,
- * truncated, for another key, or whose MAC does not verify is treated as absent.
+ * repeated run only re-applies the policy. The audit keeps here the verifications whose signer the
+ * policy did not accept (passes go to verified-subjects.json); failures are never cached. An entry
+ * that is unreadable, truncated, for another key, or whose MAC does not verify is treated as absent.
  */
 export function createVerificationCache(location: CacheLocation): VerificationCache {
   const entryFile = (key: VerificationKey) => {
@@ -47,6 +49,8 @@ export function createVerificationCache(location: CacheLocation): VerificationCa
   return {
     async get(key) {
       const { digest, file } = entryFile(key);
+      // Most lookups of a cold run miss: a stat is far cheaper than a failed open.
+      if (!existsSync(file)) return undefined;
       const text = await readFile(file, 'utf8').catch(() => undefined);
       if (text === undefined) return undefined;
       try {
