@@ -14,7 +14,7 @@ import type { TreePackage } from '../tree/tree.types.js';
 import { parseSha512Integrity } from '../verify/artifact.js';
 import { VerificationError } from '../verify/errors.js';
 import { classifyEvidence, verifyEvidence, type VerifiedAttestation } from '../verify/npm-attestations.js';
-import { verifyRegistrySignatureInBackground } from '../verify/registry-signature.js';
+import { verifyRegistrySignature } from '../verify/registry-signature.js';
 
 /** Everything one package's audit needs: the policy, trust, and the I/O to gather evidence. */
 export interface AuditContext extends EvidenceContext {
@@ -96,7 +96,7 @@ async function checkRegistrySignature(pkg: TreePackage, context: AuditContext, t
   const registryVersion = await registryVersionOf(pkg, context);
   trace?.note(`registry ${pkg.registry}: integrity ${registryVersion.integrity === undefined ? 'not given' : 'equals the lockfile\'s'}, ${registryVersion.signatures.length} signature(s)`);
   const keys = await registryKeysFor(pkg.registry, { fetcher: context.fetcher, ...policyKeysFor(pkg.registry, context) });
-  const { keyID } = await verifyRegistrySignatureInBackground(
+  const { keyID } = verifyRegistrySignature(
     { name: pkg.name, version: pkg.version, integrity: pkg.integrity, signatures: registryVersion.signatures, ...(registryVersion.publishedAt ? { publishedAt: registryVersion.publishedAt } : {}) },
     keys,
   );

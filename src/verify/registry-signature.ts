@@ -21,50 +21,21 @@ const SIGNATURE_USAGE = 'npm:signatures';
  * Without a publish time, only a key with no end date is accepted (fail closed).
  */
 export function verifyRegistrySignature(version: RegistrySignedVersion, keys: readonly TrustedPublicKey[]): { keyID: string } {
-  const plan = planRegistrySignatureCheck(version, keys);
-  for (const check of plan.checks) if (!check.keys.some((key) => verifyP256(key, plan.message, check.signature))) failCheck(plan, check);
-  return { keyID: plan.keyID };
-}
-
-/**
- * The same check, with the ECDSA verifies done on libuv's thread pool instead of the calling
- * thread: an audit of thousands of packages keeps its main thread for I/O and parsing.
- */
-export async function verifyRegistrySignatureInBackground(version: RegistrySignedVersion, keys: readonly TrustedPublicKey[]): Promise<{ keyID: string }> {
-  const plan = planRegistrySignatureCheck(version, keys);
-  for (const check of plan.checks) {
-    const verdicts = await Promise.all(check.keys.map((key) => verifyP256InBackground(key, plan.message, check.signature)));
-    if (!verdicts.includes(true)) failCheck(plan, check);
-  }
-  return { keyID: plan.keyID };
-}
-
-/** What remains to check once keys, usage and validity are settled: one ECDSA verify per signature. */
-interface RegistrySignaturePlan {
-  id: string;
-  message: Buffer;
-  integrity: string;
-  keyID: string;
-  checks: Array<{ keyid: string; signature: Buffer; keys: KeyObject[] }>;
-}
-
-function planRegistrySignatureCheck(version: RegistrySignedVersion, keys: readonly TrustedPublicKey[]): RegistrySignaturePlan {
   const id = `${version.name}@${version.version}`;
   if (version.signatures.length === 0) fail('REGISTRY_SIGNATURE_ERROR', `${id}: no registry signature`);
   if (!version.integrity) fail('REGISTRY_SIGNATURE_ERROR', `${id}: no integrity to check the registry signature against`);
-  const checks = version.signatures.map((signature) => {
+  const message = Buffer.from(`${id}:${version.integrity}`, 'utf8');
+  for (const signature of version.signatures) {
     const candidates = keysFor(id, signature.keyid, keys);
     const current = candidates.filter((key) => validAtPublish(key, version.publishedAt));
     if (current.length === 0) fail('REGISTRY_SIGNATURE_ERROR', `${id}: ${whyNotValid(signature.keyid, candidates, version.publishedAt)}`);
-    const p256 = current.map((key) => key.publicKey).filter(isP256);
-    if (p256.length === 0) fail('REGISTRY_SIGNATURE_ERROR', `${id}: registry key ${signature.keyid} is not an ECDSA P-256 key`);
-    return { keyid: signature.keyid, signature: Buffer.from(signature.sig, 'base64'), keys: p256 };
-  });
-  return { id, message: Buffer.from(`${id}:${version.integrity}`, 'utf8'), integrity: version.integrity, keyID: version.signatures[0]!.keyid, checks };
-}
-
-function failCheck(plan: RegistrySignaturePlan, check: RegistrySignaturePlan['checks'][number]): never {
-  fail('REGISTRY_SIGNATURE_ERROR', `${plan.id}: registry signature by ${check.keyid} does not verify over "${plan.id}:${plan.integrity}"`);
+    if (!current.some((key) => isP256(key.publicKey))) fail('REGISTRY_SIGNATURE_ERROR', `${id}: registry key ${signature.keyid} is not an ECDSA P-256 key`);
+    const signatureBytes = Buffer.from(signature.sig, 'base64');
+    if (!current.some((key) => verifyP256(key.publicKey, message, signatureBytes))) {
+      fail('REGISTRY_SIGNATURE_ERROR', `${id}: registry signature by ${signature.keyid} does not verify over "${id}:${version.integrity}"`);
+    }
+  }
+  return { keyID: version.signatures[0]!.keyid };
 }
 
 /** The trusted signature keys with that keyid; an unknown keyid or a key for another use is an error. */
@@ -106,15 +77,4 @@ function verifyP256(key: KeyObject, message: Buffer, signature: Buffer): boolean
   } catch {
     return false;
   }
-}
-
-function verifyP256InBackground(key: KeyObject, message: Buffer, signature: Buffer): Promise<boolean> {
-  if (!isP256(key)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    try {
-      nodeVerify('sha256', message, { key, dsaEncoding: 'der' }, signature, (error, valid) => resolve(!error && valid));
-    } catch {
-      resolve(false);
-    }
-  });
 }
