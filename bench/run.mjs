@@ -362,7 +362,7 @@ try {
   let floor;
   const floorRuns = [];
   if (wants('floor')) {
-    plan('floor', 'floor: node crypto micro-benchmark (process)', { command: process.execPath, argv: [join(BENCH_DIR, 'floor.mjs')], cwd: work, env: childEnv() }, {
+    plan('floor', 'floor: node crypto micro-benchmark (process)', { command: process.execPath, argv: [join(BENCH_DIR, 'floor.mjs'), '--registry', REGISTRY], cwd: work, env: childEnv() }, {
       group: 'floor',
       check: (run) => { if (run.code !== 0) throw failure('floor', run); floorRuns.push(JSON.parse(run.stdout)); return undefined; },
     });
@@ -376,6 +376,9 @@ try {
       ecdsaP256VerifyPemEachTimeMicroseconds: summary(inner.map((f) => f.ecdsaP256Verify.pemEachTime.usPerOp)),
       sha512MiBPerSecond: summary(inner.map((f) => f.sha512.MiBPerSecond)),
       jsonParseMiBPerSecond: inner[0].jsonParse ? summary(inner.map((f) => f.jsonParse.MiBPerSecond)) : undefined,
+      fetchPackumentsWallMs: inner[0].fetchPackuments ? summary(inner.map((f) => f.fetchPackuments.wallMs)) : undefined,
+      fetchPackumentsCpuMs: inner[0].fetchPackuments ? summary(inner.map((f) => f.fetchPackuments.cpuMs)) : undefined,
+      fetchPackumentsRequests: inner[0].fetchPackuments?.requests,
       peakRssMiB: result.peakRssMiB,
     };
   }
@@ -572,6 +575,7 @@ function renderText(report) {
     const f = report.floor;
     lines.push('');
     lines.push(`floor (node ${e.node}): ECDSA P-256 verify ${f.ecdsaP256VerifyReusedKeyMicroseconds.median.toFixed(1)} µs with a reused KeyObject, ${f.ecdsaP256VerifyPemEachTimeMicroseconds.median.toFixed(1)} µs parsing the PEM each time; SHA-512 ${f.sha512MiBPerSecond.median.toFixed(0)} MiB/s${f.jsonParseMiBPerSecond ? `; JSON.parse of the served packuments ${f.jsonParseMiBPerSecond.median.toFixed(0)} MiB/s` : ''}`);
+    if (f.fetchPackumentsWallMs) lines.push(`  Node's http client fetching and parsing the ${f.fetchPackumentsRequests} packuments (keep-alive, 16 at a time, no other work): ${f.fetchPackumentsWallMs.median.toFixed(0)} ms wall, ${f.fetchPackumentsCpuMs.median.toFixed(0)} ms CPU`);
     if (report.floorEstimate) lines.push(`  ${report.results.find((r) => r.id === 'pkgseal-registry-npm-lock').packages} registry-signature verifies cost ${(report.floorEstimate.registrySignatureVerifiesSeconds * 1000).toFixed(0)} ms of CPU at that rate`);
     const cold = report.floorEstimate?.signedCold;
     if (cold) lines.push(`  signed, cold: ${cold.cpuMicrosecondsPerPackage.toFixed(0)} µs of CPU per package beyond the require-none run, against a floor of ${cold.floorMicrosecondsPerPackage.toFixed(0)} µs (${cold.ecdsaVerifiesPerBundle} ECDSA verifies per bundle): ${cold.ratio.toFixed(2)}× the floor`);
