@@ -162,13 +162,16 @@ function readBody(response: http.IncomingMessage, maxBytes: number | undefined):
 
 /** What npm would authenticate this URL with: a (scoped) registry's token or basic auth, client certificates. */
 function npmAuth(url: string, options: HttpGetOptions): NpmAuth {
-  // getAuth walks the URL's path up, looking for `//host/path…:_authToken` keys. Where no
-  // configured key lies below the URL's folder, every URL in that folder gets the same answer.
-  const folder = url.slice(0, url.lastIndexOf('/') + 1);
-  const registry = options.registry ?? options.npmOptions.registry;
-  const memoKey = `${folder}\0${String(registry)}\0${options.spec?.split('/')[0] ?? ''}`;
   const memo = authMemo(options.npmOptions);
-  const known = memo.answers.get(memoKey);
+  // getAuth walks the URL's path up, looking for `//host/path…:_authToken` keys: every URL under
+  // a prefix below which no key is configured gets the same answer. The host's root usually is
+  // one (one answer per host); else the URL's folder may be.
+  const origin = url.slice(0, url.indexOf('/', url.indexOf('//') + 2) + 1);
+  const folder = url.slice(0, url.lastIndexOf('/') + 1);
+  const prefix = [origin, folder].find((candidate) => !keysBelow(candidate, memo));
+  const registry = options.registry ?? options.npmOptions.registry;
+  const memoKey = prefix === undefined ? undefined : `${prefix}\0${String(registry)}\0${options.spec?.split('/')[0] ?? ''}`;
+  const known = memoKey === undefined ? undefined : memo.answers.get(memoKey);
   if (known) return known;
   const getAuth = npmGetAuth as (uri: string, opts: Record<string, unknown>) => NpmAuth;
   // npm's flat options have hundreds of keys and getAuth only reads a few: inherit, don't copy.
@@ -176,17 +179,28 @@ function npmAuth(url: string, options: HttpGetOptions): NpmAuth {
   if (options.registry) opts.registry = options.registry;
   if (options.spec) opts.spec = options.spec;
   const auth = getAuth(url, opts);
-  const parsed = new URL(folder);
-  const folderKey = `//${parsed.host}${parsed.pathname}`;
-  const configuredBelow = memo.authKeys.some((key) => key.startsWith(folderKey) && key.length > folderKey.length);
-  if (!configuredBelow) memo.answers.set(memoKey, auth);
+  if (memoKey !== undefined) memo.answers.set(memoKey, auth);
   return auth;
+}
+
+/** Whether a credential key is configured strictly below this URL prefix (`//host/path/…:_authToken`). */
+function keysBelow(prefix: string, memo: AuthMemo): boolean {
+  let below = memo.keysBelow.get(prefix);
+  if (below === undefined) {
+    const parsed = new URL(prefix);
+    const prefixKey = `//${parsed.host}${parsed.pathname}`;
+    below = memo.authKeys.some((key) => key.startsWith(prefixKey) && key.length > prefixKey.length);
+    memo.keysBelow.set(prefix, below);
+  }
+  return below;
 }
 
 interface AuthMemo {
   /** Configured per-registry keys (`//host/path/:_authToken`, `…:_auth`, …), without their field. */
   authKeys: string[];
   answers: Map<string, NpmAuth>;
+  /** By URL prefix: whether a key is configured below it (see keysBelow). */
+  keysBelow: Map<string, boolean>;
   /** The agent for an origin (proxy rules are per host) and client certificate. */
   agents: Map<string, http.Agent>;
 }
@@ -197,7 +211,7 @@ function authMemo(npmOptions: Record<string, unknown>): AuthMemo {
   let memo = authMemos.get(npmOptions);
   if (!memo) {
     const authKeys = Object.keys(npmOptions).filter((key) => key.startsWith('//')).map((key) => key.slice(0, key.lastIndexOf(':')));
-    memo = { authKeys, answers: new Map(), agents: new Map() };
+    memo = { authKeys, answers: new Map(), keysBelow: new Map(), agents: new Map() };
     authMemos.set(npmOptions, memo);
   }
   return memo;
