@@ -46,8 +46,11 @@ export function createVerificationCache(location: CacheLocation): VerificationCa
   };
   const mac = (digest: string, payload: string) => createHmac('sha256', location.secret).update(digest).update('\0').update(payload).digest();
   const createdFolders = new Set<string>();
+  // Until something is stored, a cache that starts without its folder has nothing to look up.
+  let mayHaveEntries = existsSync(location.dir);
   return {
     async get(key) {
+      if (!mayHaveEntries) return undefined;
       const { digest, file } = entryFile(key);
       // Most lookups of a cold run miss: a stat is far cheaper than a failed open.
       if (!existsSync(file)) return undefined;
@@ -64,6 +67,7 @@ export function createVerificationCache(location: CacheLocation): VerificationCa
       }
     },
     async put(key, verified) {
+      mayHaveEntries = true;
       const { digest, file } = entryFile(key);
       const payload = JSON.stringify(verified.map(withoutPredicate));
       // A cache that cannot be written (read-only, a file in its place) only means verifying again next time.

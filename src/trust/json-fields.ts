@@ -52,22 +52,36 @@ function withoutLineBreaks(text: string): string {
   return text.includes('\n') ? text.replace(/\r?\n/g, '') : text;
 }
 
-// One character class each: a pattern of 4-character groups backtracks once per group and
-// overflows the regular expression stack on a few MB.
-const STANDARD_SYMBOLS = /^[A-Za-z0-9+/]*={0,2}$/;
-const URL_SAFE_SYMBOLS = /^[A-Za-z0-9_-]*={0,2}$/;
+/** Per character code below 128: 1 in the standard alphabet, 2 in the URL-safe one, 3 in both. */
+const BASE64_CLASSES = (() => {
+  const classes = new Uint8Array(128);
+  for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') classes[char.charCodeAt(0)] = 3;
+  classes['+'.charCodeAt(0)] = 1;
+  classes['/'.charCodeAt(0)] = 1;
+  classes['-'.charCodeAt(0)] = 2;
+  classes['_'.charCodeAt(0)] = 2;
+  return classes;
+})();
 
 /**
  * Standard base64 is groups of 4 with a final group of 2 (`==` optional) or 3 (`=` optional);
  * URL-safe is its alphabet with at most two `=`, at any length. Standard wins where both fit.
  */
 function base64Alphabet(text: string): 'base64' | 'base64url' | undefined {
-  if (STANDARD_SYMBOLS.test(text)) {
-    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-    const lastGroup = (text.length - padding) % 4;
+  // One linear pass (bundles carry tens of KiB of base64): which alphabets every character before
+  // at most two trailing `=` belongs to.
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const body = text.length - padding;
+  let alphabets = 3;
+  for (let i = 0; i < body && alphabets !== 0; i++) {
+    const code = text.charCodeAt(i);
+    alphabets &= code < 128 ? BASE64_CLASSES[code]! : 0;
+  }
+  if (alphabets & 1) {
+    const lastGroup = body % 4;
     if (padding === 0 ? lastGroup !== 1 : lastGroup === 4 - padding) return 'base64';
   }
-  return URL_SAFE_SYMBOLS.test(text) ? 'base64url' : undefined;
+  return alphabets & 2 ? 'base64url' : undefined;
 }
 
 export function readDate(value: unknown, path: string): Date {
