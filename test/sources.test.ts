@@ -248,6 +248,17 @@ describe('concurrency, caching and offline mode', () => {
     assert.equal(server.maxInFlight, 3);
   });
 
+  it('refuses a packument larger than the limit, naming the URL and the limit (not retried)', async () => {
+    const server = await registry();
+    const fetcher = createHttpFetcher({ ...FAST, maxPackumentBytes: 100 });
+    await assert.rejects(fetcher.packument('demo', server.url), (error: unknown) => {
+      assert.ok(error instanceof SourceError);
+      assert.match(error.message, /^GET http:\/\/127\.0\.0\.1:\d+\/demo: response (of \d+ bytes )?is larger than the 100 bytes allowed$/);
+      return true;
+    });
+    assert.deepEqual(server.requests, ['GET /demo']);
+  });
+
   it('fetches each packument once, however many ask at the same time', async () => {
     const server = await registry({ delayMs: 30 });
     const fetcher = createHttpFetcher(FAST);

@@ -23,6 +23,8 @@ export interface HttpFetcherOptions {
   maxRetryAfterMs?: number;
   /** Every call fails with `offline: … needs the network`, before any socket is opened. */
   offline?: boolean;
+  /** A packument larger than this (declared or received, after gzip) fails unread (default 256 MiB). */
+  maxPackumentBytes?: number;
 }
 
 /** What one attempt came to. */
@@ -54,6 +56,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     retries: options.retries ?? 2,
     retryDelayMs: options.retryDelayMs ?? 500,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    // npm's largest packuments are tens of MiB; a registry streaming without end must not exhaust memory.
+    maxPackumentBytes: options.maxPackumentBytes ?? 256 * 1024 * 1024,
   };
   const limit = pLimit(settings.concurrency);
   const packuments = new Map<string, Promise<Packument>>();
@@ -98,7 +102,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     const url = packumentUrl(registry, name);
     // npm reads a spec only for its scope (`@scope:registry`); parsing one per request is costly.
     const spec = name.startsWith('@') ? { spec: name } : {};
-    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, ...spec });
+    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, ...spec, maxBytes: settings.maxPackumentBytes });
     if (text === undefined) throw new SourceError(`registry ${displayUrl(registry)} has no package ${name} (GET ${displayUrl(url)}: HTTP 404)`);
     return toPackument(parseJson(text, url), name);
   }

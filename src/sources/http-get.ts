@@ -123,7 +123,7 @@ function readBody(response: http.IncomingMessage, maxBytes: number | undefined):
   const encoding = response.headers['content-encoding'];
   if (maxBytes !== undefined && declared > maxBytes && encoding !== 'gzip') {
     response.destroy();
-    return Promise.reject(new HttpGetError('TOO_LARGE', `response of ${declared} bytes is larger than the ${maxBytes / 1024 / 1024} MiB allowed`));
+    return Promise.reject(new HttpGetError('TOO_LARGE', `response of ${declared} bytes is larger than the ${describeBytes(maxBytes)} allowed`));
   }
   if (encoding !== undefined && encoding !== 'identity' && encoding !== 'gzip') {
     response.destroy();
@@ -145,7 +145,7 @@ function readBody(response: http.IncomingMessage, maxBytes: number | undefined):
     body.on('error', (error: Error) => fail(encoding === 'gzip' && !(error instanceof HttpGetError) ? new HttpGetError('BAD_ENCODING', 'response body is not valid gzip') : error));
     body.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (maxBytes !== undefined && received > maxBytes) fail(new HttpGetError('TOO_LARGE', `response is larger than the ${maxBytes / 1024 / 1024} MiB allowed`));
+      if (maxBytes !== undefined && received > maxBytes) fail(new HttpGetError('TOO_LARGE', `response is larger than the ${describeBytes(maxBytes)} allowed`));
       else chunks.push(chunk);
     });
     body.on('end', () => {
@@ -158,6 +158,10 @@ function readBody(response: http.IncomingMessage, maxBytes: number | undefined):
       }
     });
   });
+}
+
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 100) / 100} MiB` : `${bytes} bytes`;
 }
 
 /** What npm would authenticate this URL with: a (scoped) registry's token or basic auth, client certificates. */
