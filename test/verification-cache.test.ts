@@ -167,4 +167,20 @@ describe('verified-subjects record', () => {
     await subjectsAt('subjects-untouched').save();
     assert.throws(() => readFileSync(join(scratch, 'subjects-untouched', 'verified-subjects.json')));
   });
+
+  test('when full, drops the records no recent run used', async () => {
+    const subject = (n: number) => ({ ...SUBJECT, subject: `demo@${n}.0.0:ab` });
+    const first = subjectsAt('subjects-lru', { maxEntries: 2 });
+    first.add(subject(1), VERIFIED);
+    first.add(subject(2), VERIFIED);
+    await first.save();
+    const second = subjectsAt('subjects-lru', { maxEntries: 2 });
+    assert.ok(await second.get(subject(1)), 'record 1 is used by this run');
+    second.add(subject(3), VERIFIED);
+    await second.save();
+    const third = subjectsAt('subjects-lru', { maxEntries: 2 });
+    assert.ok(await third.get(subject(1)), 'the record used last run is kept');
+    assert.ok(await third.get(subject(3)));
+    assert.equal(await third.get(subject(2)), undefined, 'the one no run used since is dropped');
+  });
 });

@@ -32,7 +32,7 @@ export interface VerifiedSubjectsLocation {
   secret: Buffer;
   /** A new pkgseal version never trusts an older one's records. */
   version: string;
-  /** Records kept at most; the oldest go first (default 200 000). */
+  /** Records kept at most, the least recently used going first (default 20 000: ~10 large trees, ~25 MiB). */
   maxEntries?: number;
 }
 
@@ -45,23 +45,34 @@ type Records = Map<string, SignerRecord[]>;
 
 /** The file holds one MAC over all records: one check per run, not one per package. */
 export function createVerifiedSubjects(location: VerifiedSubjectsLocation): VerifiedSubjects {
-  const maxEntries = location.maxEntries ?? 200_000;
+  const maxEntries = location.maxEntries ?? 20_000;
   let loaded: Promise<Records> | undefined;
   const added: Records = new Map();
+  const used = new Set<string>();
   const keyOf = (key: SubjectKey) => createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).digest('base64url');
   const mac = (payload: string) => createHmac('sha256', location.secret).update(location.version).update('\0').update(payload).digest();
   const load = () => (loaded ??= readRecords(location.file, mac));
   return {
     async get(key) {
       const id = keyOf(key);
-      return added.get(id) ?? (await load()).get(id);
+      const record = added.get(id) ?? (await load()).get(id);
+      if (record) used.add(id);
+      return record;
     },
     add(key, attestations) {
       added.set(keyOf(key), attestations.map((attestation) => ({ predicateType: attestation.predicateType, signer: attestation.signer })));
     },
     async save() {
+      // A run that only read the record leaves it as it is: warm runs write nothing.
       if (added.size === 0) return;
       const records = new Map(await load());
+      // Least recently used first, so that what is cut when the record is full is what no recent run needed.
+      for (const id of used) {
+        const record = records.get(id);
+        if (!record) continue;
+        records.delete(id);
+        records.set(id, record);
+      }
       for (const [id, record] of added) {
         records.delete(id);
         records.set(id, record);
