@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { scanJson } from '../trust/json-scan.js';
 
 /** 1-based line and column (in UTF-16 code units, as editors count them). */
 export interface JsonPosition {
@@ -81,36 +82,27 @@ interface Frame {
   index: number;
 }
 
-/** Scans text JSON.parse has accepted (so it need not handle malformed input), in one pass without recursion. */
+/** Keys written twice in one object, with the pointer of that object, from text JSON.parse has accepted. */
 function findDuplicateKeys(text: string): Array<{ pointer: string; key: string; offset: number }> {
   const found: Array<{ pointer: string; key: string; offset: number }> = [];
   const frames: Frame[] = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char === QUOTE) {
-      const start = i;
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
-      const frame = frames[frames.length - 1];
-      if (!expectKey || !frame?.keys) continue;
-      const raw = text.slice(start, i + 1);
-      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-      if (frame.keys.has(key)) found.push({ pointer: pointerOf(frames), key, offset: start });
-      frame.keys.add(key);
-      frame.key = key;
-      expectKey = false;
-    } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
-      frames.push({ keys: char === OPEN_OBJECT ? new Set() : null, key: '', index: 0 });
-      expectKey = char === OPEN_OBJECT;
-    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+  scanJson(text, {
+    open(isObject) {
+      frames.push({ keys: isObject ? new Set() : null, key: '', index: 0 });
+    },
+    close() {
       frames.pop();
-      expectKey = false;
-    } else if (char === COMMA) {
+    },
+    key(key, offset) {
       const frame = frames[frames.length - 1]!;
-      if (frame.keys) expectKey = true;
-      else frame.index++;
-    }
-  }
+      if (frame.keys!.has(key)) found.push({ pointer: pointerOf(frames), key, offset });
+      frame.keys!.add(key);
+      frame.key = key;
+    },
+    nextElement() {
+      frames[frames.length - 1]!.index++;
+    },
+  });
   return found;
 }
 
@@ -123,14 +115,6 @@ function pointerOf(frames: Frame[]): string {
   }
   return pointer;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 
 /** V8 says `... in JSON at position N` (Node 22 adds `(line L column C)`), or `Unexpected end of JSON input`. */
 function syntaxError(message: string, textLength: number, positionAt: (offset: number) => JsonPosition): JsonSyntaxError {

@@ -1,3 +1,4 @@
+import { scanJson } from '../trust/json-scan.js';
 import { fail } from './errors.js';
 
 /** Evidence documents are a few KiB (an npm attestations document with provenance, ~20 KiB). */
@@ -31,36 +32,22 @@ export function parseEvidenceJson(text: string, what: string): unknown {
 export function jsonStructureProblem(text: string, maxDepth = MAX_JSON_DEPTH): string | undefined {
   // One frame per open object (its keys so far) or array (null).
   const frames: Array<Set<string> | null> = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char === QUOTE) {
-      const start = i;
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
-      const keys = frames[frames.length - 1];
-      if (!expectKey || !keys) continue;
-      const raw = text.slice(start, i + 1);
-      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-      if (keys.has(key)) return `has the key ${JSON.stringify(key)} twice in one object (readers disagree on which value counts)`;
-      keys.add(key);
-      expectKey = false;
-    } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
-      frames.push(char === OPEN_OBJECT ? new Set() : null);
-      if (frames.length > maxDepth) return `nests deeper than ${maxDepth} levels`;
-      expectKey = char === OPEN_OBJECT;
-    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+  let problem: string | undefined;
+  scanJson(text, {
+    open(isObject, depth) {
+      frames.push(isObject ? new Set() : null);
+      if (depth > maxDepth) problem = `nests deeper than ${maxDepth} levels`;
+      return problem === undefined;
+    },
+    close() {
       frames.pop();
-    } else if (char === COMMA) {
-      expectKey = frames[frames.length - 1] !== null;
-    }
-  }
-  return undefined;
+    },
+    key(key) {
+      const keys = frames[frames.length - 1]!;
+      if (keys.has(key)) problem = `has the key ${JSON.stringify(key)} twice in one object (readers disagree on which value counts)`;
+      keys.add(key);
+      return problem === undefined;
+    },
+  });
+  return problem;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
