@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { inspect } from 'node:util';
 import { after, describe, it } from 'node:test';
 
@@ -309,15 +308,9 @@ describe('tokens', () => {
     assert.deepEqual(server.requests, ['GET /demo [auth]', 'GET /@acme%2fpkg [auth]']);
   });
 
-  it('does not forward the token on a redirect to another host', async (t) => {
-    // "localhost" is the other host name: only a test when it resolves to the server's 127.0.0.1.
-    const { address } = await lookup('localhost');
-    if (address !== '127.0.0.1') {
-      t.skip(`localhost resolves to ${address}, not 127.0.0.1`);
-      return;
-    }
+  it('does not forward the token on a redirect to another origin (another port of 127.0.0.1)', async () => {
     const other = await registry({ files: { '/bundle.json': { body: { moved: true } } } });
-    const server = await registry({ behaviour: { '/bundle.json': { status: 302, headers: { location: `http://localhost:${other.port}/bundle.json` } } } });
+    const server = await registry({ behaviour: { '/bundle.json': { status: 302, headers: { location: `http://127.0.0.1:${other.port}/bundle.json` } } } });
     const document = await createHttpFetcher(FAST).getJson(`${server.url}bundle.json`, { bearerToken: CANARY });
     assert.deepEqual(document, { moved: true });
     assert.deepEqual(server.requests, ['GET /bundle.json [auth]']);
