@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { httpGet, HttpGetError } from './http-get.js';
+import { httpGet, HttpGetError, type HttpGetErrorCode } from './http-get.js';
 import { jsonStructureProblem, MAX_EVIDENCE_BYTES } from '../verify/json-text.js';
 import { packumentUrl, toPackument, withTrailingSlash } from './packument.js';
 import { SourceError, type EvidenceFetcher, type Packument } from './source.types.js';
@@ -137,10 +137,7 @@ function classifyStatus(status: number, headers: Record<string, unknown>): Attem
 
 /** Turns a network failure into a one-line reason, never echoing its message (it may have URLs). */
 function classifyFailure(error: unknown): Attempt {
-  if (error instanceof HttpGetError && error.code in OWN_REASONS) {
-    const known = OWN_REASONS[error.code as keyof typeof OWN_REASONS];
-    return { kind: 'failed', reason: known.reason || error.message, retriable: known.retriable };
-  }
+  if (error instanceof HttpGetError) return { kind: 'failed', reason: error.message, retriable: RETRIABLE[error.code] };
   const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
   if (code && code in NETWORK_REASONS) {
     const known = NETWORK_REASONS[code as keyof typeof NETWORK_REASONS];
@@ -149,14 +146,15 @@ function classifyFailure(error: unknown): Attempt {
   return { kind: 'failed', reason: `request failed (${code ?? (error instanceof Error ? error.name : 'unknown error')})`, retriable: false };
 }
 
-const OWN_REASONS = {
-  TIMEOUT: { reason: '', retriable: true },
-  TRUNCATED: { reason: 'response body truncated (connection closed early)', retriable: true },
-  TOO_LARGE: { reason: '', retriable: false },
-  TOO_MANY_REDIRECTS: { reason: '', retriable: false },
-  BAD_REDIRECT: { reason: '', retriable: false },
-  BAD_ENCODING: { reason: '', retriable: false },
-} as const;
+/** A slow or cut-off answer may come whole next time; a refused one will not. */
+const RETRIABLE: Record<HttpGetErrorCode, boolean> = {
+  TIMEOUT: true,
+  TRUNCATED: true,
+  TOO_LARGE: false,
+  TOO_MANY_REDIRECTS: false,
+  BAD_REDIRECT: false,
+  BAD_ENCODING: false,
+};
 
 const NETWORK_REASONS = {
   ECONNRESET: { reason: 'connection reset', retriable: true },

@@ -9,10 +9,12 @@ export type HttpGetResult =
   | { kind: 'body'; text: string }
   | { kind: 'status'; status: number; headers: http.IncomingHttpHeaders };
 
-/** A failure below HTTP: `code` is Node's (ECONNRESET, ENOTFOUND…) or ours (below). */
+export type HttpGetErrorCode = 'TIMEOUT' | 'TRUNCATED' | 'TOO_LARGE' | 'TOO_MANY_REDIRECTS' | 'BAD_REDIRECT' | 'BAD_ENCODING';
+
+/** What went wrong below HTTP that Node does not name itself (its errors, ECONNRESET…, pass through as they are). */
 export class HttpGetError extends Error {
-  readonly code: string;
-  constructor(code: 'TIMEOUT' | 'TRUNCATED' | 'TOO_LARGE' | 'TOO_MANY_REDIRECTS' | 'BAD_REDIRECT' | 'BAD_ENCODING' | string, message: string) {
+  readonly code: HttpGetErrorCode;
+  constructor(code: HttpGetErrorCode, message: string) {
     super(message);
     this.name = 'HttpGetError';
     this.code = code;
@@ -35,6 +37,12 @@ export interface HttpGetOptions {
   timeoutMs: number;
 }
 
+/** The attempt's timer, and the request or response it cuts off when it fires. */
+interface Deadline {
+  timedOut: boolean;
+  active: { destroy(error: Error): void } | undefined;
+}
+
 interface NpmAuth {
   token?: string;
   auth?: string;
@@ -55,7 +63,7 @@ const USER_AGENT = `pkgseal node/${process.version}`;
 export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpGetResult> {
   // One deadline for the whole attempt (redirects and body included); a timer is far cheaper per
   // request than an AbortSignal.
-  const deadline = { timedOut: false, active: undefined as { destroy(error: Error): void } | undefined };
+  const deadline: Deadline = { timedOut: false, active: undefined };
   const timer = setTimeout(() => {
     deadline.timedOut = true;
     deadline.active?.destroy(new HttpGetError('TIMEOUT', `no complete response within ${options.timeoutMs} ms`));
@@ -67,11 +75,6 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
   } finally {
     clearTimeout(timer);
   }
-}
-
-interface Deadline {
-  timedOut: boolean;
-  active: { destroy(error: Error): void } | undefined;
 }
 
 async function follow(url: string, options: HttpGetOptions, deadline: Deadline): Promise<HttpGetResult> {
