@@ -6,7 +6,7 @@ import type { PackageRule, Policy } from '../policy/policy.types.js';
 import type { PackageResult, RuleId } from '../report/report.types.js';
 import { findEvidence, MalformedEvidenceError, type EvidenceContext } from '../sources/find-evidence.js';
 import type { VerificationCache } from '../sources/verification-cache.js';
-import type { VerifiedSubjects } from '../sources/verified-subjects.js';
+import type { SubjectKey, VerifiedSubjects } from '../sources/verified-subjects.js';
 import { registryKeysFor } from '../sources/registry-keys-source.js';
 import { SourceError, type Packument, type RegistryVersion } from '../sources/source.types.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
@@ -121,7 +121,7 @@ async function registryVersionOf(pkg: TreePackage, context: AuditContext) {
 async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, context: AuditContext, trace: AuditTrace | undefined): Promise<Finding> {
   const spec = `${pkg.name}@${pkg.version}`;
   const trust = context.trustByName.get(rule.trust ?? context.policy.trust[0]!.name)!;
-  const subjectKey = { subject: `${spec}:${sha512.toString('hex')}`, trustDigest: trust.digest };
+  const subjectKey: SubjectKey = { subject: `${spec}:${sha512.toString('hex')}`, trustDigest: trust.digest };
   // `pkgseal explain` shows every step, so it always takes the long way.
   if (!trace) {
     const known = await context.verifiedSubjects.get(subjectKey);
@@ -134,7 +134,7 @@ async function checkSigned(pkg: TreePackage, sha512: Buffer, rule: PackageRule, 
   }
   let verification: Verification;
   try {
-    verification = await verifyCached(search.found.document, pkg, sha512, trust, context.cache);
+    verification = await verifyCached(search.found.document, pkg, sha512, subjectKey, context.cache, trust);
     trace?.verified(search.found.location, verification.attestations, verification.cached);
   } catch (error) {
     if (!(error instanceof VerificationError)) throw error;
@@ -163,8 +163,8 @@ interface Verification {
 }
 
 /** Verification is pure and keyed by content, so an earlier run's result may stand in for it. */
-async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, trust: TrustMaterial, cache: VerificationCache): Promise<Verification> {
-  const key = { evidence: document, subject: `${pkg.name}@${pkg.version}:${sha512.toString('hex')}`, trustDigest: trust.digest };
+async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer, subject: SubjectKey, cache: VerificationCache, trust: TrustMaterial): Promise<Verification> {
+  const key = { evidence: document, ...subject };
   const cached = await cache.get(key);
   if (cached) return { attestations: cached, cached: true, remember: async () => undefined };
   const verified = verifyEvidence(classifyEvidence(document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });

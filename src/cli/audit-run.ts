@@ -71,13 +71,15 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
 /** How many packages of the tree share each packument (several versions of one name do). */
 function countPackumentUsers(tree: DependencyTree): Map<string, number> {
   const users = new Map<string, number>();
-  for (const pkg of tree.packages) users.set(`${pkg.registry}\0${pkg.name}`, (users.get(`${pkg.registry}\0${pkg.name}`) ?? 0) + 1);
+  for (const pkg of tree.packages) users.set(packumentKey(pkg), (users.get(packumentKey(pkg)) ?? 0) + 1);
   return users;
 }
 
+const packumentKey = (pkg: TreePackage): string => `${pkg.registry}\0${pkg.name}`;
+
 /** Once the last version of a name is audited its packument is let go: memory stays bounded by concurrency. */
 function releasePackument(pkg: TreePackage, users: Map<string, number>, fetcher: EvidenceFetcher): void {
-  const key = `${pkg.registry}\0${pkg.name}`;
+  const key = packumentKey(pkg);
   const left = (users.get(key) ?? 1) - 1;
   users.set(key, left);
   if (left === 0) fetcher.release?.(pkg.name, pkg.registry);
