@@ -1,15 +1,21 @@
 /**
  * The audit's HTTP client (src/sources/http-get.ts) against a server on 127.0.0.1: which
  * credentials npm configuration sends where (and that the per-folder memo of that answer never
- * hands one URL another's token), redirects, gzip, truncated and oversized bodies, keep-alive.
+ * hands one URL another's token), redirects, gzip, truncated and oversized bodies, keep-alive,
+ * npm's TLS settings (ca, strict-ssl, client certificates) and its proxy.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { httpGet, HttpGetError, type HttpGetOptions } from '../src/sources/http-get.js';
+
+const TLS_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
 
 interface Seen {
   path: string;
@@ -225,5 +231,64 @@ describe('bodies', () => {
     const before = server.connections;
     await Promise.all(Array.from({ length: 200 }, () => body(`${server.url}ok`, options({}, { maxSockets: 4 }))));
     assert.ok(server.connections - before <= 4, `${server.connections - before} connections`);
+  });
+});
+
+describe('TLS settings and proxies from npm configuration', () => {
+  const tls = (file: string) => readFileSync(join(TLS_FIXTURES, file), 'utf8');
+  let server: https.Server;
+  let url: string;
+  let proxy: http.Server;
+  const proxied: string[] = [];
+  before(async () => {
+    // Asks for a client certificate; `/client` answers only one the test CA signed.
+    server = https.createServer({ key: tls('server.key'), cert: tls('server.pem'), ca: tls('ca.pem'), requestCert: true, rejectUnauthorized: false }, (request, response) => {
+      const socket = request.socket as import('node:tls').TLSSocket;
+      if (request.url === '/client' && !socket.authorized) return response.writeHead(403).end();
+      json(response, { path: request.url });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    // A forward proxy for http targets: requests arrive in absolute form.
+    proxy = http.createServer((request, response) => {
+      proxied.push(request.url ?? '');
+      http.get(request.url ?? '', { headers: request.headers }, (upstream) => {
+        response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(response);
+      }).on('error', () => response.writeHead(502).end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    server.closeAllConnections();
+    proxy.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  it('trusts the configured ca, and only it: an unknown certificate fails unless strict-ssl is off', async () => {
+    assert.deepEqual(JSON.parse(await body(`${url}ok`, options({ ca: [tls('ca.pem')] }))), { path: '/ok' });
+    await assert.rejects(httpGet(`${url}ok`, options({})), (error: unknown) => /self[- ]signed|unable to (get|verify)/i.test(String((error as Error).message)) || /CERT|SELF_SIGNED/.test(String((error as { code?: string }).code)));
+    assert.deepEqual(JSON.parse(await body(`${url}ok`, options({ strictSSL: false }))), { path: '/ok' });
+  });
+
+  it('presents the configured client certificate', async () => {
+    const withClient = { ca: [tls('ca.pem')], cert: tls('client.pem'), key: tls('client.key') };
+    assert.deepEqual(JSON.parse(await body(`${url}client`, options(withClient))), { path: '/client' });
+    const without = await httpGet(`${url}client`, options({ ca: [tls('ca.pem')] }));
+    assert.equal(without.kind === 'status' ? without.status : 0, 403);
+  });
+
+  it('goes through a configured proxy, as npm does', async () => {
+    const target = await startServer((request, response) => json(response, { via: 'target', path: request.url }));
+    try {
+      const npm = { proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/` };
+      assert.deepEqual(JSON.parse(await body(`${target.url}through`, options(npm))), { via: 'target', path: '/through' });
+      assert.deepEqual(proxied, [`${target.url}through`]);
+      assert.deepEqual(JSON.parse(await body(`${target.url}direct`, options({}))), { via: 'target', path: '/direct' });
+      assert.equal(proxied.length, 1, 'without a proxy configured, requests go direct');
+    } finally {
+      await target.close();
+    }
   });
 });

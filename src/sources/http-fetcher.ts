@@ -60,6 +60,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     maxPackumentBytes: options.maxPackumentBytes ?? 256 * 1024 * 1024,
   };
   const limit = pLimit(settings.concurrency);
+  // One object for the run: connections and answers about credentials are kept per configuration.
+  const npmOptions = options.npmOptions ?? {};
   const packuments = new Map<string, Promise<Packument>>();
 
   async function request(url: string, requestOptions: RequestOptions): Promise<string | undefined> {
@@ -83,7 +85,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     try {
       const result = await httpGet(url, {
         accept: requestOptions.accept,
-        npmOptions: options.npmOptions ?? {},
+        npmOptions,
         ...(requestOptions.registry ? { registry: requestOptions.registry } : {}),
         ...(requestOptions.spec ? { spec: requestOptions.spec } : {}),
         ...(requestOptions.bearerToken ? { bearerToken: requestOptions.bearerToken } : {}),
@@ -165,6 +167,8 @@ const NETWORK_REASONS = {
   EAI_AGAIN: { reason: 'host name lookup failed', retriable: true },
   ECONNABORTED: { reason: 'connection aborted', retriable: true },
   UND_ERR_SOCKET: { reason: 'connection closed', retriable: true },
+  UND_ERR_CONNECT_TIMEOUT: { reason: 'connection timed out', retriable: true },
+  UND_ERR_CLOSED: { reason: 'connection closed', retriable: true },
 } as const satisfies Record<string, { reason: string; retriable: boolean }>;
 
 /** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */

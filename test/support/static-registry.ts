@@ -92,7 +92,8 @@ export async function startStaticRegistry(options: StaticRegistryOptions = {}): 
     const answer = (): void => {
       if (response.destroyed) return;
       if (fault?.reset) {
-        request.socket.destroy();
+        // A TCP reset (RST), as its name says, not an orderly close.
+        request.socket.resetAndDestroy();
         return;
       }
       if (fault?.status !== undefined) {
