@@ -2,32 +2,26 @@ import { posix } from 'node:path';
 import { CORE_SCHEMA, loadAll, YAMLException } from 'js-yaml';
 import { isObject, type JsonObject } from '../trust/json-fields.js';
 import { packageOrigin, type PackageOrigin } from './npm-registry-config.js';
+import { readLockYaml } from './pnpm-lock-yaml.js';
+import { DEV, OPTIONAL, packageKeyOf, reachability, readSnapshotGraph, type Roots, type SnapshotGraph, snapshotKeyOf } from './pnpm-snapshot-graph.js';
 import type { SourceLocation, TreePackage } from './tree.types.js';
 import { yamlKeyLines } from './yaml-key-lines.js';
 
 type RegistryFor = (name: string) => string;
 
 const IMPORTER_SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
-const SNAPSHOT_SECTIONS = ['dependencies', 'optionalDependencies'] as const;
 type ImporterSection = (typeof IMPORTER_SECTIONS)[number];
-type SnapshotSection = (typeof SNAPSHOT_SECTIONS)[number];
 /** alias → reference (`1.0.0`, `1.0.0(peer@2.0.0)`, `other@1.0.0`, `link:../x`, `file:x.tgz`…). */
 type References = Record<string, string>;
-
-/** A dependency reference from an importer or a snapshot, resolved to a snapshot key. */
-interface Edge {
-  to: string;
-  dev: boolean;
-  optional: boolean;
-  peer: boolean;
-}
+/** A TreePackage before it has a place in the tree. */
+type PackageFields = Omit<TreePackage, 'paths' | 'dev' | 'optional' | 'peer'>;
 
 interface Lockfile {
   importers: Record<string, Record<ImporterSection, References>>;
   /** Metadata by `<name>@<version>`: resolution, peerDependencies. */
   packages: Record<string, JsonObject>;
   /** The graph by `<name>@<version><peer suffix>`. */
-  snapshots: Record<string, Record<SnapshotSection, References>>;
+  snapshots: SnapshotGraph;
 }
 
 /**
@@ -36,18 +30,34 @@ interface Lockfile {
  * written in the lockfile, peer suffix included, not pnpm's escaped folder name), and
  * `<importer>/node_modules/<alias>` for links. Lines point at the `packages:` entry, or at the
  * importer's dependency key for links. A package reachable from a production dependency of any
- * importer is production.
+ * importer is production. Read in one pass when written as pnpm writes it (src/tree/pnpm-lock-yaml.ts),
+ * else with js-yaml: the same packages either way.
  */
 export function readPnpmLockfile(text: string, file: string, registryFor: RegistryFor): TreePackage[] {
+  const fast = readLockYaml(text, 4);
+  if (fast === undefined) return readPnpmLockfileWithJsYaml(text, file, registryFor);
   // pnpm 11+ may put an "env" document (configDependencies, packageManagerDependencies) first.
+  const { documents, keyLines } = fast;
+  return readLockfileDocument(documents[documents.length - 1], file, registryFor, (path) => keyLines.line(path));
+}
+
+/**
+ * readPnpmLockfile for any YAML, with js-yaml and a line scan: what it does when the lockfile is
+ * not written as pnpm writes it (readLockYaml declines), and the reference it is tested against.
+ */
+export function readPnpmLockfileWithJsYaml(text: string, file: string, registryFor: RegistryFor): TreePackage[] {
   const documents = parseYamlDocuments(text);
   if (documents.length === 0) throw new Error('empty lockfile');
   const main = documents[documents.length - 1];
-  assertNoSharedNodes(main);
-  const lockfile = checkLockfile(main);
+  assertPlainTree(main, 'the lockfile', 'refused');
   const lines = yamlKeyLines(text, 4);
+  return readLockfileDocument(main, file, registryFor, (path) => lines.get(path.join('\0')));
+}
+
+function readLockfileDocument(document: unknown, file: string, registryFor: RegistryFor, lineOf: (path: string[]) => number | undefined): TreePackage[] {
+  const lockfile = checkLockfile(document);
   const at = (path: string[]): SourceLocation | undefined => {
-    const line = lines.get(path.join('\0'));
+    const line = lineOf(path);
     return line === undefined ? undefined : { file, line };
   };
   return lockfilePackages(lockfile, registryFor, {
@@ -73,16 +83,23 @@ function parseYamlDocuments(text: string): unknown[] {
 
 /**
  * pnpm never writes YAML anchors; an alias to a mapping or a list would let one node appear many
- * times (and an anchor inside itself, a cycle). Any node reached twice is refused.
+ * times (and an anchor inside itself, a cycle). Any node reached twice is refused. Nor does it
+ * write a `__proto__` key: copied into an object, one would set its prototype instead, hiding an
+ * importer, a package or a dependency from the audit. (pnpm's own objects, handed to hooks, may
+ * share nodes.)
  */
-function assertNoSharedNodes(document: unknown): void {
+function assertPlainTree(document: unknown, what: string, sharedNodes: 'refused' | 'allowed'): void {
   const seen = new WeakSet<object>();
   const pending: unknown[] = [document];
   while (pending.length > 0) {
     const node = pending.pop();
     if (typeof node !== 'object' || node === null) continue;
-    if (seen.has(node)) throw new Error('uses YAML anchors and aliases, which pnpm never writes');
+    if (seen.has(node)) {
+      if (sharedNodes === 'refused') throw new Error('uses YAML anchors and aliases, which pnpm never writes');
+      continue;
+    }
     seen.add(node);
+    if (Object.hasOwn(node, '__proto__')) throw new Error(`${what} has a "__proto__" key, which pnpm never writes`);
     pending.push(...Object.values(node));
   }
 }
@@ -98,6 +115,7 @@ function assertNoSharedNodes(document: unknown): void {
 export function readPnpmLockfileObject(lockfile: unknown, registryFor: RegistryFor): TreePackage[] {
   if (!isObject(lockfile)) throw new Error('not a pnpm lockfile (expected an object)');
   if (lockfile.importers === undefined && lockfile.packages === undefined) return [];
+  assertPlainTree(lockfile, 'the lockfile object', 'allowed');
   const document = lockfile.snapshots === undefined ? fileShapeOf(lockfile) : lockfile;
   return lockfilePackages(checkLockfile(document), registryFor, { ofPackage: () => undefined, ofImporterDependency: () => undefined });
 }
@@ -107,7 +125,7 @@ export function readPnpmLockfileObject(lockfile: unknown, registryFor: RegistryF
  * for hooks that see a single package rather than a lockfile (a fetcher): what a `packages:` entry
  * with that resolution would read as.
  */
-export function readPnpmResolution(name: string, version: string, resolution: unknown, registryFor: RegistryFor): Omit<TreePackage, 'paths' | 'dev' | 'optional' | 'peer'> {
+export function readPnpmResolution(name: string, version: string, resolution: unknown, registryFor: RegistryFor): PackageFields {
   return snapshotPackage(`${name}@${version}`, { name, version, resolution }, registryFor);
 }
 
@@ -119,45 +137,53 @@ interface Locator {
 
 function lockfilePackages(lockfile: Lockfile, registryFor: RegistryFor, locate: Locator): TreePackage[] {
   // Arborist's calcDepFlags as reachability: a flag holds unless some path from an importer avoids it.
-  const edgesFrom = snapshotEdges(lockfile);
-  const roots = importerEdges(lockfile);
-  const nonDev = reach(roots.filter((edge) => !edge.dev), edgesFrom, () => true);
-  const nonOptional = reach(roots.filter((edge) => !edge.optional), edgesFrom, (edge) => !edge.optional);
-  const production = reach(roots.filter((edge) => !edge.dev && !edge.optional), edgesFrom, (edge) => !edge.optional);
-  const nonPeer = reach(roots, edgesFrom, (edge) => !edge.peer);
+  const { nonDev, nonOptional, production, nonPeer } = reachability(importerEdges(lockfile), lockfile.snapshots.edges);
 
   const packages: TreePackage[] = [];
-  for (const [snapshotKey, snapshot] of Object.entries(lockfile.snapshots)) {
-    const packageKey = packageKeyOf(snapshotKey);
+  const { keys, packageKeys, links } = lockfile.snapshots;
+  let link = 0;
+  for (let index = 0; index < keys.length; index++) {
+    const snapshotKey = keys[index]!;
+    const packageKey = packageKeys[index]!;
     const metadata = lockfile.packages[packageKey];
     if (!metadata) throw new Error(`snapshots["${snapshotKey}"]: no packages["${packageKey}"] entry`);
-    const dev = !nonDev.has(snapshotKey);
-    const optional = !nonOptional.has(snapshotKey);
-    const flags = { dev, optional, peer: !nonPeer.has(snapshotKey), devOptional: !dev && !optional && !production.has(snapshotKey) };
-    const found = locate.ofPackage(packageKey);
-    const location = found ? { location: found } : {};
-    packages.push({ ...snapshotPackage(packageKey, metadata, registryFor), paths: [`node_modules/.pnpm/${snapshotKey}`], ...flags, ...location });
+    const dev = nonDev[index] === 0;
+    const optional = nonOptional[index] === 0;
+    const peer = nonPeer[index] === 0;
+    const devOptional = !dev && !optional && production[index] === 0;
+    const location = locate.ofPackage(packageKey);
+    const treePackage = snapshotPackage(packageKey, metadata, registryFor) as TreePackage;
+    treePackage.paths = [`node_modules/.pnpm/${snapshotKey}`];
+    packages.push(withFlags(treePackage, dev, optional, peer, devOptional, location));
     // A dependency's own `link:` (from overrides) is relative to the lockfile's folder.
-    for (const [alias, reference] of linkReferences(Object.values(snapshot))) {
-      packages.push({ ...linkPackage(alias, reference, '.', `node_modules/.pnpm/${snapshotKey}/node_modules/${alias}`, lockfile, registryFor), ...flags, ...location });
+    for (; link < links.length && links[link]!.snapshot === index; link++) {
+      const { alias, reference } = links[link]!;
+      const linked = linkPackage(alias, reference, '.', `node_modules/.pnpm/${snapshotKey}/node_modules/${alias}`, lockfile, registryFor);
+      packages.push(withFlags(linked as TreePackage, dev, optional, peer, devOptional, location));
     }
   }
   for (const [importerId, importer] of Object.entries(lockfile.importers)) {
     for (const section of IMPORTER_SECTIONS) {
-      for (const [alias, reference] of linkReferences([importer[section]])) {
-        const found = locate.ofImporterDependency(importerId, section, alias);
-        packages.push({
-          ...linkPackage(alias, reference, importerId, posix.join(importerId, 'node_modules', alias), lockfile, registryFor),
-          dev: section === 'devDependencies',
-          optional: section === 'optionalDependencies',
-          peer: false,
-          devOptional: false,
-          ...(found ? { location: found } : {}),
-        });
+      for (const [alias, reference] of Object.entries(importer[section])) {
+        if (!reference.startsWith('link:')) continue;
+        const linked = linkPackage(alias, reference, importerId, posix.join(importerId, 'node_modules', alias), lockfile, registryFor) as TreePackage;
+        const dev = section === 'devDependencies';
+        const optional = section === 'optionalDependencies';
+        packages.push(withFlags(linked, dev, optional, false, false, locate.ofImporterDependency(importerId, section, alias)));
       }
     }
   }
   return packages;
+}
+
+/** Sets the flags and the location after the fields already there, in the order reports have always listed them. */
+function withFlags(treePackage: TreePackage, dev: boolean, optional: boolean, peer: boolean, devOptional: boolean, location: SourceLocation | undefined): TreePackage {
+  treePackage.dev = dev;
+  treePackage.optional = optional;
+  treePackage.peer = peer;
+  treePackage.devOptional = devOptional;
+  if (location) treePackage.location = location;
+  return treePackage;
 }
 
 /**
@@ -190,7 +216,7 @@ function fileShapeOf(inMemory: JsonObject): JsonObject {
   return { lockfileVersion: inMemory.lockfileVersion, importers, packages, snapshots };
 }
 
-function snapshotPackage(packageKey: string, metadata: JsonObject, registryFor: RegistryFor): Omit<TreePackage, 'paths' | 'dev' | 'optional' | 'peer'> {
+function snapshotPackage(packageKey: string, metadata: JsonObject, registryFor: RegistryFor): PackageFields {
   const at = packageKey.indexOf('@', 1);
   if (at < 1) throw new Error(`packages["${packageKey}"]: key is not <name>@<version>`);
   const name = typeof metadata.name === 'string' ? metadata.name : packageKey.slice(0, at);
@@ -201,14 +227,13 @@ function snapshotPackage(packageKey: string, metadata: JsonObject, registryFor: 
   const tarball = typeof resolution.tarball === 'string' ? resolution.tarball : undefined;
   const { registry, unsupportedSource } = resolutionOrigin(name, resolution, tarball, registryFor);
   if (!unsupportedSource && !integrity) throw new Error(`packages["${packageKey}"].resolution: no integrity`);
-  return {
-    name,
-    version,
-    ...(integrity ? { integrity } : {}),
-    ...(tarball ? { resolved: tarball } : {}),
-    registry,
-    ...(unsupportedSource ? { unsupportedSource } : {}),
-  };
+  // Field by field, not spread: a CLI run is over before V8 makes spreads cheap, and this runs per package.
+  const found = { name, version } as PackageFields;
+  if (integrity) found.integrity = integrity;
+  if (tarball) found.resolved = tarball;
+  found.registry = registry;
+  if (unsupportedSource) found.unsupportedSource = unsupportedSource;
+  return found;
 }
 
 /** `{type: git}` and pnpm 12's `{gitHosted: true}` are git; `{type: directory}` a folder; other types (node runtimes…) are downloads from elsewhere. */
@@ -219,10 +244,6 @@ function resolutionOrigin(name: string, resolution: JsonObject, tarball: string 
   return packageOrigin(name, tarball, registryFor);
 }
 
-function linkReferences(sections: References[]): [alias: string, reference: string][] {
-  return sections.flatMap((section) => Object.entries(section).filter(([, reference]) => reference.startsWith('link:')));
-}
-
 function linkPackage(alias: string, reference: string, fromDir: string, path: string, lockfile: Lockfile, registryFor: RegistryFor): Omit<TreePackage, 'dev' | 'optional' | 'peer'> {
   const target = posix.normalize(posix.join(fromDir, reference.slice('link:'.length)));
   return {
@@ -231,90 +252,26 @@ function linkPackage(alias: string, reference: string, fromDir: string, path: st
     version: `link:${target}`,
     registry: registryFor(alias),
     paths: [path],
-    unsupportedSource: target in lockfile.importers ? 'workspace' : 'link',
+    unsupportedSource: Object.hasOwn(lockfile.importers, target) ? 'workspace' : 'link',
   };
 }
 
 /** Every importer (the project and each workspace package) is a root, as with `pnpm install --prod`. */
-function importerEdges(lockfile: Lockfile): Edge[] {
-  const edges: Edge[] = [];
+function importerEdges(lockfile: Lockfile): Roots {
+  const roots: Roots = { to: [], kind: [] };
   for (const importer of Object.values(lockfile.importers)) {
     for (const section of IMPORTER_SECTIONS) {
       for (const [alias, reference] of Object.entries(importer[section])) {
         const to = snapshotKeyOf(reference, alias);
         if (to === null) continue;
-        if (!(to in lockfile.snapshots)) throw new Error(`importers: ${alias}@${reference} is not in snapshots`);
-        edges.push({ to, dev: section === 'devDependencies', optional: section === 'optionalDependencies', peer: false });
+        const target = lockfile.snapshots.indexOf.get(to);
+        if (target === undefined) throw new Error(`importers: ${alias}@${reference} is not in snapshots`);
+        roots.to.push(target);
+        roots.kind.push(section === 'devDependencies' ? DEV : section === 'optionalDependencies' ? OPTIONAL : 0);
       }
     }
   }
-  return edges;
-}
-
-/** Dependencies of each snapshot; a dependency named in the package's peerDependencies is a peer edge. */
-function snapshotEdges(lockfile: Lockfile): Map<string, Edge[]> {
-  const edgesFrom = new Map<string, Edge[]>();
-  for (const [snapshotKey, snapshot] of Object.entries(lockfile.snapshots)) {
-    const metadata = lockfile.packages[packageKeyOf(snapshotKey)] ?? {};
-    const peers = isObject(metadata.peerDependencies) ? metadata.peerDependencies : {};
-    const peersMeta = isObject(metadata.peerDependenciesMeta) ? metadata.peerDependenciesMeta : {};
-    const edges: Edge[] = [];
-    for (const section of SNAPSHOT_SECTIONS) {
-      for (const [alias, reference] of Object.entries(snapshot[section])) {
-        const to = snapshotKeyOf(reference, alias);
-        if (to === null) continue;
-        if (!(to in lockfile.snapshots)) throw new Error(`snapshots["${snapshotKey}"]: ${alias}@${reference} is not in snapshots`);
-        const peer = alias in peers;
-        const optionalPeer = peer && isObject(peersMeta[alias]) && peersMeta[alias].optional === true;
-        edges.push({ to, dev: false, optional: section === 'optionalDependencies' || optionalPeer, peer });
-      }
-    }
-    edgesFrom.set(snapshotKey, edges);
-  }
-  return edgesFrom;
-}
-
-/** Snapshot keys reachable from `roots` through edges that `follow` accepts (roots always count). */
-function reach(roots: Edge[], edgesFrom: Map<string, Edge[]>, follow: (edge: Edge) => boolean): Set<string> {
-  const reached = new Set<string>();
-  const queue = roots.map((edge) => edge.to);
-  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
-    if (reached.has(key)) continue;
-    reached.add(key);
-    for (const edge of edgesFrom.get(key) ?? []) if (follow(edge) && !reached.has(edge.to)) queue.push(edge.to);
-  }
-  return reached;
-}
-
-/**
- * pnpm's `refToRelative`: `link:` has no snapshot; a reference that names a package (aliases,
- * `@scope/x@1.0.0`) is the key; anything else is a version (maybe with a peer suffix) of `alias`.
- */
-function snapshotKeyOf(reference: string, alias: string): string | null {
-  if (reference.startsWith('link:')) return null;
-  if (reference.startsWith('@')) return reference;
-  const at = reference.indexOf('@');
-  if (at === -1) return `${alias}@${reference}`;
-  const colon = reference.indexOf(':');
-  const paren = reference.indexOf('(');
-  if ((colon === -1 || at < colon) && (paren === -1 || at < paren)) return reference;
-  return `${alias}@${reference}`;
-}
-
-/** The `packages:` key of a snapshot: without its trailing, possibly nested, `(peer@x)` and `(patch_hash=…)` groups. */
-function packageKeyOf(snapshotKey: string): string {
-  let end = snapshotKey.length;
-  while (snapshotKey[end - 1] === ')') {
-    let depth = 0;
-    let start = end - 1;
-    for (; start >= 0; start--) {
-      if (snapshotKey[start] === ')') depth++;
-      else if (snapshotKey[start] === '(' && --depth === 0) break;
-    }
-    if (start <= 0) break;
-    end = start;
-  }
-  return snapshotKey.slice(0, end);
+  return roots;
 }
 
 function checkLockfile(document: unknown): Lockfile {
@@ -325,33 +282,29 @@ function checkLockfile(document: unknown): Lockfile {
   for (const [id, importer] of Object.entries(mappingOf(document.importers, 'importers'))) {
     const importerPath = `importers["${id}"]`;
     const sections = importer === null ? {} : mappingOf(importer, importerPath);
-    importers[id] = mapSections(IMPORTER_SECTIONS, (section) =>
-      references(sections[section], `${importerPath}.${section}`, (dependency) => (isObject(dependency) ? dependency.version : undefined), '.version'),
-    );
+    const references = {} as Record<ImporterSection, References>;
+    for (const section of IMPORTER_SECTIONS) references[section] = importerReferences(sections[section], `${importerPath}.${section}`);
+    importers[id] = references;
   }
   const packages: Lockfile['packages'] = {};
-  for (const [key, metadata] of Object.entries(mappingOf(document.packages ?? {}, 'packages'))) packages[key] = mappingOf(metadata, `packages["${key}"]`);
-  const snapshots: Lockfile['snapshots'] = {};
-  for (const [key, snapshot] of Object.entries(mappingOf(document.snapshots ?? {}, 'snapshots'))) {
-    const snapshotPath = `snapshots["${key}"]`;
-    // An empty snapshot is written `{}`, but a bare `key:` reads as null.
-    const sections = snapshot === null ? {} : mappingOf(snapshot, snapshotPath);
-    snapshots[key] = mapSections(SNAPSHOT_SECTIONS, (section) => references(sections[section], `${snapshotPath}.${section}`, (reference) => reference, ''));
+  const packageMapping = mappingOf(document.packages ?? {}, 'packages');
+  const packageKeys = Object.keys(packageMapping);
+  for (let index = 0; index < packageKeys.length; index++) {
+    const key = packageKeys[index]!;
+    const metadata = packageMapping[key];
+    if (!isObject(metadata)) throw new Error(`packages["${key}"]: expected a mapping`);
+    packages[key] = metadata;
   }
-  return { importers, packages, snapshots };
+  return { importers, packages, snapshots: readSnapshotGraph(mappingOf(document.snapshots ?? {}, 'snapshots'), packages) };
 }
 
-function mapSections<S extends string>(sections: readonly S[], read: (section: S) => References): Record<S, References> {
-  return Object.fromEntries(sections.map((section) => [section, read(section)])) as Record<S, References>;
-}
-
-/** alias → reference. Importers write `{specifier, version}` per alias, snapshots the reference itself. */
-function references(section: unknown, path: string, referenceOf: (value: unknown) => unknown, field: string): References {
+/** alias → reference, from an importer's `{specifier, version}` per alias. */
+function importerReferences(section: unknown, path: string): References {
   if (section === undefined || section === null) return {};
   const found: References = {};
-  for (const [alias, value] of Object.entries(mappingOf(section, path))) {
-    const reference = referenceOf(value);
-    if (typeof reference !== 'string') throw new Error(`${path}["${alias}"]${field}: expected a string`);
+  for (const [alias, dependency] of Object.entries(mappingOf(section, path))) {
+    const reference = isObject(dependency) ? dependency.version : undefined;
+    if (typeof reference !== 'string') throw new Error(`${path}["${alias}"].version: expected a string`);
     found[alias] = reference;
   }
   return found;
@@ -362,4 +315,3 @@ function mappingOf(value: unknown, path: string): JsonObject {
   return value;
 }
 
-/** Line of each `<section>/<alias>` key of one importer. */

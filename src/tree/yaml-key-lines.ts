@@ -56,3 +56,60 @@ function readKey(text: string): { text: string; rest: string } | undefined {
   if (text[end] !== ':' || (end + 1 < text.length && !/\s/.test(text[end + 1]!))) return undefined;
   return { text: key, rest: text.slice(end + 1) };
 }
+
+/**
+ * Where each block-mapping key of one document is written, as a reader that parses the document
+ * records it (src/tree/pnpm-lock-yaml.ts): the keys in the order of their lines, each with its
+ * depth (1 for the document's keys), so that the keys of a key's value are the next ones one
+ * deeper. Nothing is joined or indexed until a line is asked for.
+ */
+export class KeyLines {
+  private readonly keys: string[] = [];
+  private readonly lines: number[] = [];
+  private readonly depths: number[] = [];
+  /** Key → entry, for the keys of each entry's value (-1: the document's), made when first asked. */
+  private readonly indexes = new Map<number, Map<string, number>>();
+
+  add(key: string, line: number, depth: number): void {
+    this.keys.push(key);
+    this.lines.push(line);
+    this.depths.push(depth);
+  }
+
+  /** The line of the key at `path` (the document's key first), as yamlKeyLines gives it for the path joined with NUL. */
+  line(path: readonly string[]): number | undefined {
+    let entry = -1;
+    for (let depth = 0; depth < path.length; depth++) {
+      entry = this.below(entry).get(path[depth]!) ?? -1;
+      if (entry === -1) return undefined;
+    }
+    return this.lines[entry];
+  }
+
+  /** Every line by key path joined with NUL: what yamlKeyLines returns. */
+  toMap(): Map<string, number> {
+    const found = new Map<string, number>();
+    const walk = (parent: number, prefix: string | undefined): void => {
+      for (const [key, entry] of this.below(parent)) {
+        const id = prefix === undefined ? key : `${prefix}\0${key}`;
+        found.set(id, this.lines[entry]!);
+        walk(entry, id);
+      }
+    };
+    walk(-1, undefined);
+    return found;
+  }
+
+  private below(parent: number): Map<string, number> {
+    let index = this.indexes.get(parent);
+    if (index === undefined) {
+      index = new Map();
+      const depth = parent === -1 ? 0 : this.depths[parent]!;
+      for (let entry = parent + 1; entry < this.keys.length && this.depths[entry]! > depth; entry++) {
+        if (this.depths[entry] === depth + 1) index.set(this.keys[entry]!, entry);
+      }
+      this.indexes.set(parent, index);
+    }
+    return index;
+  }
+}
