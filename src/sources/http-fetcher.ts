@@ -34,8 +34,8 @@ type Attempt =
   | { kind: 'failed'; reason: string; retriable: boolean; retryAfterMs?: number };
 
 interface RequestOptions {
-  /** What needs the network, for the offline message. */
-  what: string;
+  /** What needs the network, for the offline message (worked out only for it). */
+  what(): string;
   accept: string;
   bearerToken?: string;
   registry?: string;
@@ -65,13 +65,13 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
   const packuments = new Map<string, Promise<Packument>>();
 
   async function request(url: string, requestOptions: RequestOptions): Promise<string | undefined> {
-    if (options.offline) throw new SourceError(`offline: ${requestOptions.what} needs the network`);
-    const shown = displayUrl(url);
+    if (options.offline) throw new SourceError(`offline: ${requestOptions.what()} needs the network`);
     for (let attempt = 1; ; attempt++) {
       const outcome = await limit(() => attemptOnce(url, requestOptions));
       if (outcome.kind === 'body') return outcome.text;
       if (outcome.kind === 'not-found') return undefined;
       const attempts = attempt > 1 ? ` after ${attempt} attempts` : '';
+      const shown = displayUrl(url);
       if (!outcome.retriable || attempt > settings.retries) throw new SourceError(`GET ${shown}: ${outcome.reason}${attempts}`);
       const delayMs = outcome.retryAfterMs ?? backoff(settings.retryDelayMs, attempt);
       if (delayMs > settings.maxRetryAfterMs) {
@@ -104,7 +104,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     const url = packumentUrl(registry, name);
     // npm reads a spec only for its scope (`@scope:registry`); parsing one per request is costly.
     const spec = name.startsWith('@') ? { spec: name } : {};
-    const text = await request(url, { what: `the packument of ${name}`, accept: 'application/json', registry, ...spec, maxBytes: settings.maxPackumentBytes });
+    const text = await request(url, { what: () => `the packument of ${name}`, accept: 'application/json', registry, ...spec, maxBytes: settings.maxPackumentBytes });
     if (text === undefined) throw new SourceError(`registry ${displayUrl(registry)} has no package ${name} (GET ${displayUrl(url)}: HTTP 404)`);
     return toPackument(parseJson(text, url), name);
   }
@@ -124,7 +124,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): EvidenceFet
     },
     async getJson(url, getOptions) {
       assertHttpUrl(url);
-      const text = await request(url, { what: `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken, maxBytes: MAX_EVIDENCE_BYTES });
+      const text = await request(url, { what: () => `GET ${displayUrl(url)}`, accept: 'application/json', bearerToken: getOptions?.bearerToken, maxBytes: MAX_EVIDENCE_BYTES });
       return text === undefined ? undefined : parseEvidenceResponse(text, url);
     },
   };

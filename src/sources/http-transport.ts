@@ -47,7 +47,7 @@ async function directExchange(url: URL, headers: http.OutgoingHttpHeaders, optio
   // undici takes an EventEmitter as its abort signal: cheaper per request than an AbortController.
   const abort = new EventEmitter();
   options.track({ destroy: () => abort.emit('abort') });
-  const response = await directAgent(options).request({
+  const response = await directAgent(url, options).request({
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
     method: 'GET',
@@ -57,11 +57,14 @@ async function directExchange(url: URL, headers: http.OutgoingHttpHeaders, optio
   return { status: response.statusCode, headers: response.headers as http.IncomingHttpHeaders, body: response.body };
 }
 
-function directAgent(options: ExchangeOptions): UndiciAgent {
-  return memoizedAgent(directAgents, options, '', (tls) => {
+/** One agent for plain http, one for https: only the latter needs a TLS context. */
+function directAgent(url: URL, options: ExchangeOptions): UndiciAgent {
+  return memoizedAgent(directAgents, options, url.protocol, (tls) => {
     const connections = Math.max(1, Math.ceil(socketLimit(options) / PIPELINING));
+    const { rejectUnauthorized, localAddress } = tls;
+    const connect = connectOptions(url.protocol === 'https:' ? tls : { rejectUnauthorized, ...(localAddress ? { localAddress } : {}) });
     // Our own deadline bounds each attempt (http-get.ts); undici's timers would only cut it shorter.
-    return new UndiciAgent({ connections, pipelining: PIPELINING, headersTimeout: 0, bodyTimeout: 0, connect: connectOptions(tls) });
+    return new UndiciAgent({ connections, pipelining: PIPELINING, headersTimeout: 0, bodyTimeout: 0, connect });
   });
 }
 

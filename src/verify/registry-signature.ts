@@ -65,15 +65,21 @@ function whyNotValid(keyid: string, candidates: TrustedPublicKey[], publishedAt:
   return `registry key ${keyid} expired ${window.end?.toISOString()}, before the version was published (${published})`;
 }
 
+/** Node builds a new details object on every read: asked once per key. */
+const p256Keys = new WeakMap<KeyObject, boolean>();
+
 function isP256(key: KeyObject): boolean {
-  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  let p256 = p256Keys.get(key);
+  if (p256 === undefined) p256Keys.set(key, (p256 = key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'));
+  return p256;
 }
 
 /** ECDSA P-256 with SHA-256, DER-encoded signature; anything malformed is simply "does not verify". */
 function verifyP256(key: KeyObject, message: Buffer, signature: Buffer): boolean {
   if (!isP256(key)) return false;
   try {
-    return nodeVerify('sha256', message, { key, dsaEncoding: 'der' }, signature);
+    // A KeyObject alone: DER is the default signature encoding for EC keys.
+    return nodeVerify('sha256', message, key, signature);
   } catch {
     return false;
   }
