@@ -33,6 +33,7 @@ export { VerificationError, type VerificationErrorCode } from './verify/errors.j
 export { npmPurl, parseSha512Integrity, type Artifact, type NpmPackageVersion } from './verify/artifact.js';
 export { readNpmTarball, TarballError, type NpmTarball } from './verify/npm-tarball.js';
 export { signerIdentityFromCertificate, type SignerIdentity, type CertificateClaims } from './verify/signer.js';
+export { parseCertificate, type Certificate } from './verify/x509/certificate.js';
 export type { Statement, StatementSubject } from './verify/statement.js';
 export { identityMismatches, signerClaims, type ExpectedIdentity, type SignerClaims } from './policy/identity.js';
 export { compileMatcher, globToRegExp, PatternError, type StringMatcher } from './policy/string-matcher.js';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { X509Certificate } from '@sigstore/core';
+import type { Certificate } from '../verify/x509/certificate.js';
 
 /**
  * A closed interval; `end` undefined means open-ended.
@@ -49,7 +49,7 @@ export interface TrustedLog {
  */
 export interface TrustedCertificateAuthority {
   uri: string;
-  certChain: X509Certificate[];
+  certChain: Certificate[];
   validFor: ValidityWindow;
 }
 

@@ -1,5 +1,4 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { X509Certificate } from '@sigstore/core';
 import {
   JsonShapeError,
   readArray,
@@ -10,6 +9,7 @@ import {
   readString,
   type JsonObject,
 } from './json-fields.js';
+import { parseCertificate } from '../verify/x509/certificate.js';
 import type { TrustMaterial, TrustedCertificateAuthority, TrustedLog, ValidityWindow } from './trust.types.js';
 
 const TRUSTED_ROOT_MEDIA_TYPES = [
@@ -110,7 +110,7 @@ function toAuthority(value: unknown, path: string): TrustedCertificateAuthority 
     const certPath = `${path}.certChain.certificates[${i}]`;
     const der = readBase64(readObject(certificate, certPath).rawBytes, `${certPath}.rawBytes`);
     try {
-      return X509Certificate.parse(der);
+      return parseCertificate(der);
     } catch (error) {
       throw new JsonShapeError(certPath, `not an X.509 certificate (${(error as Error).message})`);
     }

@@ -1,5 +1,4 @@
-import type { X509Certificate } from '@sigstore/core';
-import type { TransparencyLogEntry } from '@sigstore/bundle';
+import type { Certificate } from './x509/certificate.js';
 
 export type BundleVersion = '0.1' | '0.2' | '0.3';
 /**
@@ -30,8 +29,27 @@ export interface DsseContent {
 
 export type SignedContent = MessageSignatureContent | DsseContent;
 
+/** A transparency-log entry as the bundle carries it; nothing in it is verified yet. */
+export interface TransparencyLogEntry {
+  logIndex: string;
+  logId?: { keyId: Buffer };
+  kindVersion?: { kind: string; version: string };
+  integratedTime: string;
+  inclusionPromise?: { signedEntryTimestamp: Buffer };
+  inclusionProof?: InclusionProof;
+  canonicalizedBody: Buffer;
+}
+
+export interface InclusionProof {
+  logIndex: string;
+  rootHash: Buffer;
+  treeSize: string;
+  hashes: Buffer[];
+  checkpoint?: { envelope: string };
+}
+
 export type SigningMaterial =
-  | { kind: 'certificate'; leaf: X509Certificate; chain: X509Certificate[] }
+  | { kind: 'certificate'; leaf: Certificate; chain: Certificate[] }
   | { kind: 'publicKey'; hint: string };
 
 /**

@@ -1,22 +1,16 @@
 /**
- * A memo of a pure function, keyed by every byte of its input, so an entry only ever answers for
- * exactly the input it was computed from. It is emptied when full: it is meant for the few
- * trust-material certificates and keys that recur in every bundle.
+ * A memo of a pure function of some bytes, kept with the object they belong to (a trusted
+ * certificate, which recurs in every bundle). An entry answers only while the bytes it was
+ * computed from are, compared in full, exactly the bytes given now.
  */
-export class PureMemo<V> {
-  readonly #entries = new Map<string, V>();
-  constructor(readonly maxEntries: number) {}
+export class BytesMemo<V> {
+  readonly #entries = new WeakMap<object, { input: Buffer[]; value: V }>();
 
-  get(key: string, compute: () => V): V {
-    if (this.#entries.has(key)) return this.#entries.get(key)!;
+  get(owner: object, input: Buffer[], compute: () => V): V {
+    const entry = this.#entries.get(owner);
+    if (entry && entry.input.length === input.length && entry.input.every((bytes, i) => bytes.equals(input[i]!))) return entry.value;
     const value = compute();
-    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
-    this.#entries.set(key, value);
+    this.#entries.set(owner, { input: input.map((bytes) => Buffer.from(bytes)), value });
     return value;
   }
-}
-
-/** One memo key from several inputs, each prefixed with its length so no two inputs share a key. */
-export function memoKey(parts: Array<string | Buffer>): string {
-  return parts.map((part) => `${part.length}:${typeof part === 'string' ? part : part.toString('latin1')}`).join('');
 }

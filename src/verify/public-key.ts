@@ -1,20 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { X509Certificate } from '@sigstore/core';
-import { encodeDER } from './der.js';
-import { memoKey, PureMemo } from './memo.js';
+import { BytesMemo } from './memo.js';
 
-const trustedKeys = new PureMemo<KeyObject>(256);
+const trustedKeys = new BytesMemo<KeyObject>();
 
-/** The DER SubjectPublicKeyInfo of a certificate: `certificate.publicKey`, without the library's slow encoder. */
-export function subjectPublicKeyInfo(certificate: X509Certificate): Buffer {
-  const spki = certificate.tbsCertificate.subs[6];
-  if (!spki) throw new TypeError('certificate has no subjectPublicKeyInfo');
-  return encodeDER(spki);
-}
-
-/** The key of a trusted certificate (a CA, a timestamp authority): built once per distinct SPKI. */
+/** The key of a trusted certificate (a CA, a timestamp authority): built once per SPKI it holds. */
 export function trustedKey(spki: Buffer): KeyObject {
-  return trustedKeys.get(memoKey([spki]), () => createPublicKey({ key: spki, format: 'der', type: 'spki' }));
+  return trustedKeys.get(spki, [spki], () => createPublicKey({ key: spki, format: 'der', type: 'spki' }));
 }
 
 /** SubjectPublicKeyInfo of a P-256 key, up to its uncompressed point (RFC 5480). */
@@ -29,9 +20,9 @@ const UNCOMPRESSED_POINT = 0x04;
  * other key, or a point it refuses, goes through the DER reader, which also says what is wrong.
  */
 export function certificateKey(spki: Buffer): KeyObject {
-  const point = spki.subarray(P256_SPKI_PREFIX.length);
-  if (spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) && point.length === P256_POINT_LENGTH && point[0] === UNCOMPRESSED_POINT) {
-    const [x, y] = [point.subarray(1, 33).toString('base64url'), point.subarray(33).toString('base64url')];
+  const pointStart = P256_SPKI_PREFIX.length;
+  if (spki.length === pointStart + P256_POINT_LENGTH && P256_SPKI_PREFIX.compare(spki, 0, pointStart) === 0 && spki[pointStart] === UNCOMPRESSED_POINT) {
+    const [x, y] = [spki.toString('base64url', pointStart + 1, pointStart + 33), spki.toString('base64url', pointStart + 33)];
     try {
       return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
     } catch {

@@ -1,6 +1,8 @@
-import { ASN1Obj, type X509Certificate } from '@sigstore/core';
-import { encodeDER } from './der.js';
+import { isAscii } from 'node:buffer';
 import { fail } from './errors.js';
+import type { Certificate, CertificateExtension } from './x509/certificate.js';
+import { childrenOf, readDER, TAG, type DERElement } from './x509/der-reader.js';
+import { decodeOID } from './x509/der-values.js';
 
 /** Fulcio certificate extensions (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
 const FULCIO_OID = '1.3.6.1.4.1.57264.1';
@@ -63,6 +65,12 @@ export interface SignerIdentity {
   claims: CertificateClaims;
 }
 
+/** Every claim extension, legacy ones first (a later claim of the same name wins), by OID. */
+const CLAIM_EXTENSIONS = [
+  ...Object.entries(LEGACY_OIDS).map(([name, arc]) => ({ name, arc, legacy: true })),
+  ...Object.entries(CLAIM_OIDS).map(([name, arc]) => ({ name, arc, legacy: false })),
+].map(({ name, arc, legacy }) => ({ name: name as keyof CertificateClaims, oid: `${FULCIO_OID}.${arc}`, legacy }));
+
 const SAN_OTHERNAME_OID = '1.3.6.1.4.1.57264.1.7';
 const SAN_OID = '2.5.29.17';
 
@@ -73,24 +81,19 @@ const SAN_OID = '2.5.29.17';
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { X509Certificate } from '@sigstore/core';
- * import { signerIdentityFromCertificate } from 'pkgseal';
+ * import { parseCertificate, signerIdentityFromCertificate } from 'pkgseal';
  *
- * const identity = signerIdentityFromCertificate(X509Certificate.parse(readFileSync('signing-cert.pem', 'utf8')));
+ * const identity = signerIdentityFromCertificate(parseCertificate(readFileSync('signing-cert.der')));
  * console.log(identity.subject, identity.issuer, identity.claims.sourceRepositoryURI);
  * ```
  */
-export function signerIdentityFromCertificate(certificate: X509Certificate): SignerIdentity {
+export function signerIdentityFromCertificate(certificate: Certificate): SignerIdentity {
   const extensions = extensionsByOID(certificate);
   const subject = subjectAlternativeName(extensions.get(SAN_OID));
   const claims: CertificateClaims = {};
-  for (const [name, arc] of Object.entries(LEGACY_OIDS)) {
-    const extension = extensions.get(`${FULCIO_OID}.${arc}`);
-    if (extension) claims[name as keyof CertificateClaims] = extensionValue(extension).value.toString('utf8');
-  }
-  for (const [name, arc] of Object.entries(CLAIM_OIDS)) {
-    const extension = extensions.get(`${FULCIO_OID}.${arc}`);
-    if (extension) claims[name as keyof CertificateClaims] = decodeUTF8String(extensionValue(extension).value, arc);
+  for (const { name, oid, legacy } of CLAIM_EXTENSIONS) {
+    const extension = extensions.get(oid);
+    if (extension) claims[name] = legacy ? extension.value.toString('utf8') : decodeUTF8String(extension.value, oid);
   }
   const issuer = claims.issuer;
   if (!issuer) fail('CERTIFICATE_ERROR', 'signing certificate names no OIDC issuer');
@@ -98,79 +101,83 @@ export function signerIdentityFromCertificate(certificate: X509Certificate): Sig
 }
 
 /**
- * The certificate's extensions by OID, read once. RFC 5280 allows each extension once; a reader
- * that takes the first and one that takes the last would see different signers.
+ * The certificate's extensions by OID. RFC 5280 allows each extension once; a reader that takes
+ * the first and one that takes the last would see different signers.
  */
-function extensionsByOID(certificate: X509Certificate): Map<string, ASN1Obj> {
-  const byOID = new Map<string, ASN1Obj>();
+function extensionsByOID(certificate: Certificate): Map<string, CertificateExtension> {
+  const byOID = new Map<string, CertificateExtension>();
   for (const extension of certificate.extensions) {
-    // The library's own lookup throws on an extension without an OID; so does this.
-    const oid = extension.subs[0]?.toOID();
-    if (oid === undefined) fail('CERTIFICATE_ERROR', 'signing certificate has an extension without an OID');
-    if (byOID.has(oid)) fail('CERTIFICATE_ERROR', `signing certificate has extension ${oid} more than once`);
-    byOID.set(oid, extension);
+    if (byOID.has(extension.oid)) fail('CERTIFICATE_ERROR', `signing certificate has extension ${extension.oid} more than once`);
+    byOID.set(extension.oid, extension);
   }
   return byOID;
 }
 
-/** extnValue, the last field of an Extension (after extnID and the optional critical flag). */
-function extensionValue(extension: ASN1Obj): ASN1Obj {
-  return extension.subs[extension.subs.length - 1]!;
-}
-
 /**
- * The one SAN Fulcio writes: a URI, an e-mail address or a username otherName. Read strictly: the
- * library decodes it as 7-bit ASCII, which drops the high bit of every other byte, so
+ * The one SAN Fulcio writes: a URI, an e-mail address or a username otherName. Read strictly: a
+ * reader that decodes it as 7-bit ASCII drops the high bit of every other byte, so
  * `https://\xe7ithub.com/…` would read as `https://github.com/…`.
  */
-function subjectAlternativeName(san: ASN1Obj | undefined): string {
+function subjectAlternativeName(san: CertificateExtension | undefined): string {
   if (!san) fail('CERTIFICATE_ERROR', 'signing certificate has no subject alternative name');
-  let names: ASN1Obj[];
+  let names: DERElement[];
   try {
-    names = extensionValue(san).subs[0]?.subs ?? [];
+    const generalNames = readDER(san.value);
+    if (generalNames.tag !== TAG.SEQUENCE) throw new Error('not a SEQUENCE');
+    names = childrenOf(generalNames);
   } catch {
     fail('CERTIFICATE_ERROR', 'signing certificate has a malformed subject alternative name');
   }
   if (names.length !== 1) fail('CERTIFICATE_ERROR', `signing certificate has ${names.length} subject alternative names; Fulcio issues exactly one`);
-  const [name] = names as [ASN1Obj];
-  if (name.tag.isContextSpecific(URI_TAG) || name.tag.isContextSpecific(RFC822_TAG)) return printable(name.value);
-  if (name.tag.isContextSpecific(OTHER_NAME_TAG) && name.subs[0]?.toOID() === SAN_OTHERNAME_OID) {
-    const value = name.subs[1]?.subs[0];
-    if (value && value.tag.isUniversal() && value.tag.number === UTF8_STRING && !value.tag.constructed) return printable(Buffer.from(strictUTF8(value.value), 'utf8'));
-  }
+  const [name] = names as [DERElement];
+  if (name.tag === URI_NAME || name.tag === RFC822_NAME) return printable(name.content);
+  const username = name.tag === OTHER_NAME ? fulcioUsername(name) : undefined;
+  if (username) return printable(Buffer.from(strictUTF8(username.content), 'utf8'));
   fail('CERTIFICATE_ERROR', 'signing certificate has no URI, e-mail or username subject alternative name');
 }
 
-const OTHER_NAME_TAG = 0x00;
-const RFC822_TAG = 0x01;
-const URI_TAG = 0x06;
-const UTF8_STRING = 0x0c;
-
-function printable(bytes: Buffer): string {
-  if (bytes.length === 0 || !bytes.every((byte) => byte >= 0x20 && byte < 0x7f)) {
-    fail('CERTIFICATE_ERROR', 'signing certificate subject alternative name is not printable ASCII');
+/** The UTF8String of Fulcio's username otherName; undefined for any other otherName. */
+function fulcioUsername(otherName: DERElement): DERElement | undefined {
+  try {
+    const [typeID, explicitValue] = childrenOf(otherName);
+    if (typeID?.tag !== TAG.OID || decodeOID(typeID) !== SAN_OTHERNAME_OID || explicitValue?.tag !== EXPLICIT_VALUE) return undefined;
+    const value = childrenOf(explicitValue)[0];
+    return value?.tag === TAG.UTF8_STRING ? value : undefined;
+  } catch {
+    return undefined;
   }
-  return bytes.toString('ascii');
 }
 
-function decodeUTF8String(der: Buffer, arc: number): string {
-  let value: ASN1Obj | undefined;
+/** GeneralName choices (RFC 5280 §4.2.1.6): otherName [0] is constructed, the strings primitive. */
+const OTHER_NAME = 0xa0;
+const RFC822_NAME = 0x81;
+const URI_NAME = 0x86;
+const EXPLICIT_VALUE = 0xa0;
+
+function printable(bytes: Buffer): string {
+  let printableASCII = bytes.length > 0;
+  for (let i = 0; i < bytes.length && printableASCII; i++) printableASCII = bytes[i]! >= 0x20 && bytes[i]! < 0x7f;
+  if (!printableASCII) fail('CERTIFICATE_ERROR', 'signing certificate subject alternative name is not printable ASCII');
+  return bytes.toString('latin1');
+}
+
+/** Exactly one DER UTF8String: trailing bytes or BER are something a stricter reader would refuse. */
+function decodeUTF8String(der: Buffer, oid: string): string {
+  let value: DERElement | undefined;
   try {
-    value = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
+    value = readDER(der);
   } catch {
     // reported below
   }
-  // Exactly one UTF8String: trailing bytes are something a stricter reader would refuse.
-  if (!value || !value.tag.isUniversal() || value.tag.number !== UTF8_STRING || value.tag.constructed || !encodeDER(value).equals(der)) {
-    fail('CERTIFICATE_ERROR', `certificate extension ${FULCIO_OID}.${arc} is not a DER UTF8String`);
-  }
-  return strictUTF8(value.value);
+  if (value?.tag !== TAG.UTF8_STRING) fail('CERTIFICATE_ERROR', `certificate extension ${oid} is not a DER UTF8String`);
+  return strictUTF8(value.content);
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Invalid UTF-8 would decode to U+FFFD, which a `*` in a policy glob matches. */
 function strictUTF8(bytes: Buffer): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
   try {
     return UTF8.decode(bytes);
   } catch {

@@ -2,7 +2,8 @@ import { RFC3161Timestamp } from '@sigstore/core';
 import { isWithin, type TrustedCertificateAuthority } from '../trust/trust.types.js';
 import { verifyCertificateChain } from './certificate.js';
 import { fail } from './errors.js';
-import { subjectPublicKeyInfo, trustedKey } from './public-key.js';
+import { trustedKey } from './public-key.js';
+import { readDER } from './x509/der-reader.js';
 
 /**
  * Verifies an RFC 3161 timestamp over `signature` against the trusted timestamp authorities and
@@ -23,17 +24,22 @@ export function verifyRFC3161Timestamp(der: Buffer, signature: Buffer, authoriti
     (authority) =>
       isWithin(authority.validFor, time) &&
       authority.certChain[0]?.serialNumber.equals(signerSerialNumber) &&
-      authority.certChain[0]?.issuer.equals(signerIssuer),
+      sameName(authority.certChain[0]?.issuer, signerIssuer),
   );
   for (const authority of candidates) {
     const [signingCertificate] = authority.certChain;
     try {
       verifyCertificateChain(signingCertificate!, [authority], time);
-      timestamp.verify(signature, trustedKey(subjectPublicKeyInfo(signingCertificate!)));
+      timestamp.verify(signature, trustedKey(signingCertificate!.subjectPublicKeyInfo));
       return time;
     } catch {
       // try the next authority with the same signer
     }
   }
   fail('TIMESTAMP_ERROR', `timestamp (${time.toISOString()}) could not be verified by a trusted timestamp authority`);
+}
+
+/** `signerIssuer` is the content of the issuer Name the timestamp names; `name` is a whole Name's DER. */
+function sameName(name: Buffer | undefined, signerIssuer: Buffer): boolean {
+  return name !== undefined && readDER(name).content.equals(signerIssuer);
 }

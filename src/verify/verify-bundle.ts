@@ -13,12 +13,12 @@ import { isWithin, type TrustMaterial, type TrustedPublicKey } from '../trust/tr
 export const NPM_ATTESTATION_KEY_USAGE = 'npm:attestations';
 import { artifactDigest, npmPurl, type Artifact, type NpmPackageVersion } from './artifact.js';
 import type { ParsedBundle } from './bundle.types.js';
-import { verifyCertificateChain, verifySCTs } from './certificate.js';
-import { encodeDER } from './der.js';
+import { verifyCertificateChain } from './certificate.js';
 import { fail } from './errors.js';
-import { certificateKey, subjectPublicKeyInfo } from './public-key.js';
+import { certificateKey } from './public-key.js';
 import { verifyContentSignature } from './signature.js';
 import { signerIdentityFromCertificate, type SignerIdentity } from './signer.js';
+import { verifySCTs } from './sct.js';
 import { parseStatement, type Statement } from './statement.js';
 import { verifyRFC3161Timestamp } from './timestamp.js';
 import { verifyTLogEntry, type VerifiedLogEntry } from './tlog/index.js';
@@ -121,13 +121,11 @@ export function verifyParsedBundle(bundle: ParsedBundle, options: VerifyBundleOp
   if (tlogEntries.length < (options.tlogThreshold ?? 1)) {
     fail('TLOG_MISSING_ERROR', `bundle has ${tlogEntries.length} transparency log entries, ${options.tlogThreshold ?? 1} required`);
   }
-  const timestamps: VerifiedTimestamp[] = [
-    ...tlogEntries.flatMap((entry) => (entry.integratedTime ? [{ source: 'transparency-log' as const, time: entry.integratedTime }] : [])),
-    ...bundle.rfc3161Timestamps.map((der) => ({
-      source: 'timestamp-authority' as const,
-      time: verifyRFC3161Timestamp(der, bundle.content.signature, trust.timestampAuthorities),
-    })),
-  ];
+  const timestamps: VerifiedTimestamp[] = [];
+  for (const { integratedTime } of tlogEntries) if (integratedTime) timestamps.push({ source: 'transparency-log', time: integratedTime });
+  for (const der of bundle.rfc3161Timestamps) {
+    timestamps.push({ source: 'timestamp-authority', time: verifyRFC3161Timestamp(der, bundle.content.signature, trust.timestampAuthorities) });
+  }
   if (timestamps.length < (options.timestampThreshold ?? 1)) {
     fail('TIMESTAMP_ERROR', `bundle has ${timestamps.length} verified timestamps, ${options.timestampThreshold ?? 1} required`);
   }
@@ -146,9 +144,14 @@ export function verifyParsedBundle(bundle: ParsedBundle, options: VerifyBundleOp
     bundleVersion: bundle.version,
     signer,
     ...(statement ? { statement } : {}),
-    tlogEntries: tlogEntries.map(({ log, ...entry }) => ({ ...entry, logURL: log.baseURL })),
+    tlogEntries: tlogEntries.map(withLogURL),
     timestamps,
   };
+}
+
+/** A verified entry as a result reports it: its log named by URL. */
+function withLogURL({ logIndex, logID, kind, integratedTime, inclusion, log }: VerifiedLogEntry): VerifiedBundle['tlogEntries'][number] {
+  return { logIndex, logID, kind, ...(integratedTime ? { integratedTime } : {}), inclusion, logURL: log.baseURL };
 }
 
 interface SigningKey {
@@ -161,7 +164,7 @@ function resolveSigningKey(bundle: ParsedBundle, options: VerifyBundleOptions): 
     if (options.publicKey) fail('PUBLIC_KEY_ERROR', 'bundle is signed with a certificate, but a key was given to verify it with');
     const { leaf } = bundle.material;
     try {
-      return { key: certificateKey(subjectPublicKeyInfo(leaf)), der: encodeDER(leaf.root) };
+      return { key: certificateKey(leaf.subjectPublicKeyInfo), der: leaf.der };
     } catch (error) {
       fail('CERTIFICATE_ERROR', `signing certificate has no usable public key (${(error as Error).message})`);
     }

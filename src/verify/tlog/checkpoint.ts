@@ -35,7 +35,7 @@ export function verifyCheckpoint(envelope: string, log: TrustedLog): Checkpoint 
     fail('TLOG_CHECKPOINT_ERROR', `checkpoint origin "${checkpoint.origin}" does not belong to log ${log.baseURL}`);
   }
   const acceptedHints = keyHintsFor(log, checkpoint.origin);
-  const logHost = new URL(log.baseURL).host;
+  const logHost = hostOf(log.baseURL);
   const signedByLog = signatures.some(
     (sig) =>
       // C2SP notes sign with the origin as key name; Rekor v1 signs with its host name.
@@ -72,14 +72,27 @@ function parseSignatures(block: string): NoteSignature[] {
 }
 
 function originBelongsToLog(origin: string, baseURL: string): boolean {
-  let host: string;
-  try {
-    host = new URL(baseURL).host;
-  } catch {
-    return false;
-  }
+  const host = hostOf(baseURL);
+  if (host === undefined) return false;
   const originHost = origin.split(' ')[0] ?? '';
   return originHost === host || originHost.startsWith(`${host}/`);
+}
+
+const hosts = new Map<string, string | undefined>();
+
+/** The host of a log's base URL, undefined when it is not a URL; each URL is parsed once. */
+function hostOf(baseURL: string): string | undefined {
+  if (!hosts.has(baseURL)) {
+    let host: string | undefined;
+    try {
+      host = new URL(baseURL).host;
+    } catch {
+      host = undefined;
+    }
+    if (hosts.size >= 64) hosts.clear();
+    hosts.set(baseURL, host);
+  }
+  return hosts.get(baseURL);
 }
 
 /** Rekor v1 uses the log ID's first 4 bytes; C2SP Ed25519 notes hash name, type and key. */

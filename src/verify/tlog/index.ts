@@ -1,4 +1,4 @@
-import type { TransparencyLogEntry } from '@sigstore/bundle';
+import type { TransparencyLogEntry } from '../bundle.types.js';
 import { isWithin, type TrustMaterial, type TrustedLog } from '../../trust/trust.types.js';
 import { fail, VerificationError } from '../errors.js';
 import { verifyTLogBody, type LoggedClaim } from './body.js';
@@ -30,7 +30,7 @@ export interface VerifiedLogEntry {
 
 /** Verifies one transparency-log entry: trusted log, body, and proof or promise of inclusion. */
 export function verifyTLogEntry(entry: TransparencyLogEntry, claim: LoggedClaim, trust: TrustMaterial): VerifiedLogEntry {
-  const logID = Buffer.from(entry.logId?.keyId ?? []);
+  const logID = entry.logId?.keyId ?? Buffer.alloc(0);
   const log = trust.tlogs.find((candidate) => candidate.logID.equals(logID));
   if (!log) fail('TLOG_MISSING_ERROR', `tlog entry ${entry.logIndex} comes from a log the trusted root does not name`);
   try {
@@ -73,14 +73,14 @@ function verifyInclusionProof(entry: TransparencyLogEntry, log: TrustedLog): voi
   if (!proof.checkpoint?.envelope) fail('TLOG_INCLUSION_PROOF_ERROR', 'inclusion proof has no checkpoint');
   const checkpoint = verifyCheckpoint(proof.checkpoint.envelope, log);
   const treeSize = BigInt(proof.treeSize);
-  const proofRoot = Buffer.from(proof.rootHash);
+  const proofRoot = proof.rootHash;
   if (checkpoint.treeSize !== treeSize) fail('TLOG_INCLUSION_PROOF_ERROR', 'checkpoint tree size differs from the inclusion proof');
   if (!checkpoint.rootHash.equals(proofRoot)) fail('TLOG_INCLUSION_PROOF_ERROR', 'checkpoint root hash differs from the inclusion proof');
   const computedRoot = computeInclusionRoot({
     logIndex: BigInt(proof.logIndex),
     treeSize,
-    leaf: Buffer.from(entry.canonicalizedBody),
-    hashes: proof.hashes.map((hash) => Buffer.from(hash)),
+    leaf: entry.canonicalizedBody,
+    hashes: proof.hashes,
   });
   if (!computedRoot.equals(proofRoot)) fail('TLOG_INCLUSION_PROOF_ERROR', 'calculated root hash does not match the inclusion proof');
 }

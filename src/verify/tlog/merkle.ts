@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { fail } from '../errors.js';
 
 const LEAF_PREFIX = Buffer.from([0x00]);
@@ -29,9 +29,7 @@ export function computeInclusionRoot({ logIndex, treeSize, leaf, hashes }: Inclu
 }
 
 function sha256(...parts: Buffer[]): Buffer {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+  return hash('sha256', Buffer.concat(parts), 'buffer');
 }
 
 function bitLength(n: bigint): number {

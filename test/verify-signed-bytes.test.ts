@@ -1,0 +1,166 @@
+/**
+ * Verification works on the exact bytes that were signed or logged, never on a re-encoding: the
+ * signed entry timestamp is checked over RFC 8785 canonical JSON, the logged certificate must be
+ * the bundle's byte for byte, an SCT list is read strictly, trusted certificates must be DER, and
+ * the memo of trusted-certificate answers holds only for the bytes it was computed from.
+ */
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign, webcrypto } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import * as x509 from '@peculiar/x509';
+import { json } from '@sigstore/core';
+import fc from 'fast-check';
+
+import { TrustedRootError, trustMaterialFromTrustedRoot } from '../src/trust/trusted-root.js';
+import type { TrustedLog } from '../src/trust/trust.types.js';
+import { parseBundle } from '../src/verify/bundle.js';
+import type { TransparencyLogEntry } from '../src/verify/bundle.types.js';
+import { VerificationError, type VerificationErrorCode } from '../src/verify/errors.js';
+import { BytesMemo } from '../src/verify/memo.js';
+import { verifySCTs } from '../src/verify/sct.js';
+import { verifyTLogBody } from '../src/verify/tlog/body.js';
+import { verifySignedEntryTimestamp } from '../src/verify/tlog/set.js';
+import { parseCertificate } from '../src/verify/x509/certificate.js';
+import { DEMO } from './support/hostile-project.js';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+function assertRejected(run: () => unknown, code: VerificationErrorCode, reason: RegExp): void {
+  assert.throws(run, (error: unknown) => error instanceof VerificationError && error.code === code && reason.test(error.message));
+}
+
+describe('signed entry timestamps are checked over RFC 8785 canonical JSON', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const log: TrustedLog = { logID: Buffer.alloc(32, 7), checkpointKeyID: Buffer.alloc(32, 7), baseURL: 'https://rekor.test', publicKey, validFor: { start: new Date(0) } };
+  const entryWith = (payload: { body: Buffer; integratedTime: string; logIndex: string; logID: Buffer }, signed: string): TransparencyLogEntry => ({
+    logIndex: payload.logIndex,
+    logId: { keyId: payload.logID },
+    kindVersion: { kind: 'dsse', version: '0.0.1' },
+    integratedTime: payload.integratedTime,
+    inclusionPromise: { signedEntryTimestamp: sign('sha256', Buffer.from(signed, 'utf8'), privateKey) },
+    canonicalizedBody: payload.body,
+  });
+  const digits = fc.oneof(fc.stringMatching(/^\d{1,12}$/), fc.stringMatching(/^0\d{0,5}$/), fc.stringMatching(/^\d{17,25}$/), fc.constant('9'.repeat(400)));
+  const payloads = fc.record({ body: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)), integratedTime: digits, logIndex: digits, logID: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes)) });
+  const canonical = (payload: { body: Buffer; integratedTime: string; logIndex: string; logID: Buffer }) =>
+    json.canonicalize({ body: payload.body.toString('base64'), integratedTime: Number(payload.integratedTime), logIndex: Number(payload.logIndex), logID: payload.logID.toString('hex') });
+
+  test('accepts a promise over exactly what @sigstore/core canonicalizes (large and zero-padded numbers too)', () => {
+    fc.assert(fc.property(payloads, (payload) => verifySignedEntryTimestamp(entryWith(payload, canonical(payload)), log)), { seed: 20261126, numRuns: 300 });
+  });
+
+  test('rejects a promise over the same values serialized in another key order', () => {
+    fc.assert(
+      fc.property(payloads, (payload) => {
+        const unsorted = JSON.stringify({ body: payload.body.toString('base64'), integratedTime: Number(payload.integratedTime), logIndex: Number(payload.logIndex), logID: payload.logID.toString('hex') });
+        assertRejected(() => verifySignedEntryTimestamp(entryWith(payload, unsorted), log), 'TLOG_INCLUSION_PROMISE_ERROR', /could not be verified/);
+      }),
+      { seed: 20261126, numRuns: 50 },
+    );
+  });
+});
+
+describe('the logged certificate must be the bundle certificate, byte for byte', () => {
+  const bundle = parseBundle(JSON.parse(readFileSync(join(DEMO, 'evidence/@demo/good-lib@1.0.0.sigstore.json'), 'utf8')));
+  assert.equal(bundle.material.kind, 'certificate');
+  const leaf = bundle.material.kind === 'certificate' ? bundle.material.leaf.der : Buffer.alloc(0);
+  const [entry] = bundle.tlogEntries;
+  const claim = { content: bundle.content, material: bundle.material, signerDER: leaf };
+  const pem = (der: Buffer, lineLength = 64) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(new RegExp(`.{1,${lineLength}}`, 'g'))!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const withVerifier = (der: Buffer, lineLength?: number): TransparencyLogEntry => {
+    const body = JSON.parse(entry!.canonicalizedBody.toString('utf8'));
+    body.spec.signatures[0].verifier = Buffer.from(pem(der, lineLength)).toString('base64');
+    return { ...entry!, canonicalizedBody: Buffer.from(JSON.stringify(body)) };
+  };
+
+  test('accepts the same certificate, however the PEM wraps it', () => {
+    verifyTLogBody(withVerifier(leaf), claim);
+    verifyTLogBody(withVerifier(leaf, 76), claim);
+  });
+
+  test('rejects the certificate followed by a byte, or with its outer length in a longer (BER) form', () => {
+    assertRejected(() => verifyTLogBody(withVerifier(Buffer.concat([leaf, Buffer.from([0])])), claim), 'TLOG_BODY_ERROR', /signed by a different key or certificate/);
+    assert.equal(leaf[1], 0x82);
+    const ber = Buffer.concat([Buffer.from([0x30, 0x83, 0x00]), leaf.subarray(2)]);
+    assertRejected(() => verifyTLogBody(withVerifier(ber), claim), 'TLOG_BODY_ERROR', /signed by a different key or certificate/);
+  });
+});
+
+describe('SCT lists are read strictly', () => {
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const SCT_OID = '1.3.6.1.4.1.11129.2.4.2';
+  const octetString = (content: Buffer) => Buffer.concat([Buffer.from([0x04, content.length]), content]);
+
+  async function leafWith(extensions: x509.Extension[]) {
+    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=leaf',
+      notBefore: new Date('2025-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+      keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+      signingAlgorithm: algorithm,
+      extensions,
+    });
+    return parseCertificate(Buffer.from(certificate.rawData));
+  }
+  const keyUsage = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true);
+
+  test('control: no SCT extension, no verified SCT', async () => {
+    const leaf = await leafWith([keyUsage()]);
+    assert.equal(verifySCTs(leaf, leaf, []), 0);
+  });
+
+  const malformed: Array<[string, Buffer]> = [
+    ['a list length longer than the list', octetString(Buffer.from([0x00, 0x10, 0x00, 0x01, 0x00]))],
+    ['bytes after the list', octetString(Buffer.from([0x00, 0x00, 0xff]))],
+    ['an SCT cut short', octetString(Buffer.from([0x00, 0x05, 0x00, 0x03, 0x00, 0x01, 0x02]))],
+    ['no OCTET STRING inside', Buffer.from([0x05, 0x00])],
+  ];
+  for (const [name, value] of malformed) {
+    test(`rejects ${name} as SCT_ERROR`, async () => {
+      const leaf = await leafWith([keyUsage(), new x509.Extension(SCT_OID, false, value)]);
+      assertRejected(() => verifySCTs(leaf, leaf, []), 'SCT_ERROR', /malformed SCT list extension/);
+    });
+  }
+
+  test('rejects an SCT list that is the only extension: no precertificate is left to check it against', async () => {
+    const leaf = await leafWith([new x509.Extension(SCT_OID, false, octetString(Buffer.from([0x00, 0x00])))]);
+    assertRejected(() => verifySCTs(leaf, leaf, []), 'SCT_ERROR', /only extension/);
+  });
+});
+
+describe('trusted certificates must be DER', () => {
+  const root = () => JSON.parse(readFileSync(join(DEMO, 'trusted_root.json'), 'utf8'));
+
+  test('control: the demo trusted root loads', () => {
+    assert.ok(trustMaterialFromTrustedRoot(root()).certificateAuthorities.length > 0);
+  });
+
+  test('rejects a CA certificate followed by another byte', () => {
+    const document = root();
+    const certificate = document.certificateAuthorities[0].certChain.certificates[0];
+    certificate.rawBytes = Buffer.concat([Buffer.from(certificate.rawBytes, 'base64'), Buffer.from([0])]).toString('base64');
+    assert.throws(() => trustMaterialFromTrustedRoot(document), (error: unknown) => error instanceof TrustedRootError && /not an X\.509 certificate \(1 bytes follow/.test(error.message));
+  });
+});
+
+describe('the memo of trusted-certificate answers', () => {
+  test('answers only for the bytes it was computed from, even when the owner is the same object', () => {
+    const memo = new BytesMemo<string>();
+    const owner = {};
+    const bytes = Buffer.from('intermediate');
+    let computed = 0;
+    const compute = () => `answer ${++computed}`;
+    assert.equal(memo.get(owner, [bytes], compute), 'answer 1');
+    assert.equal(memo.get(owner, [Buffer.from('intermediate')], compute), 'answer 1');
+    bytes[0] = 0x49;
+    assert.equal(memo.get(owner, [bytes], compute), 'answer 2');
+    assert.equal(memo.get(owner, [bytes, Buffer.from('root key')], compute), 'answer 3');
+    assert.equal(memo.get({}, [bytes, Buffer.from('root key')], compute), 'answer 4');
+  });
+});
