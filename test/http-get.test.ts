@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { createHttpFetcher } from '../src/sources/http-fetcher.js';
 import { httpGet, HttpGetError, type HttpGetOptions } from '../src/sources/http-get.js';
 
 const TLS_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
@@ -289,6 +290,25 @@ describe('TLS settings and proxies from npm configuration', () => {
       assert.equal(proxied.length, 1, 'without a proxy configured, requests go direct');
     } finally {
       await target.close();
+    }
+  });
+});
+
+describe('pipelined requests on a connection that closes early', () => {
+  it('every request still gets its own answer: the one being answered is retried, the rest sent again', async () => {
+    // Answers one request per connection, then drops the connection with the others unanswered.
+    const server = await startServer((request, response) => {
+      json(response, { path: request.url });
+      response.on('finish', () => request.socket.destroy());
+    });
+    try {
+      const fetcher = createHttpFetcher({ npmOptions: { maxSockets: 4 }, retries: 3, retryDelayMs: 1 });
+      const paths = Array.from({ length: 12 }, (_, i) => `/doc-${i}`);
+      const answers = await Promise.all(paths.map((path) => fetcher.getJson(`${server.url}${path.slice(1)}`)));
+      assert.deepEqual(answers, paths.map((path) => ({ path })));
+      assert.ok(server.connections > 1, 'the server did close connections');
+    } finally {
+      await server.close();
     }
   });
 });
