@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
+import { selfSignedCertificate } from './support/self-signed.js';
 import { trustMaterialFromTrustedRoot } from '../src/trust/trusted-root.js';
 import { VerificationError, type VerificationErrorCode } from '../src/verify/errors.js';
 import { parseEvidenceJson } from '../src/verify/json-text.js';
@@ -215,8 +216,6 @@ describe('certificates with odd encodings, in the bundle', () => {
 });
 
 describe('certificates with odd encodings: who signed is read strictly', () => {
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const FULCIO = '1.3.6.1.4.1.57264.1';
   const SAN_URI = 'https://github.com/acme/lib/.github/workflows/release.yml@refs/tags/v1.0.0';
 
@@ -231,17 +230,8 @@ describe('certificates with odd encodings: who signed is read strictly', () => {
   const issuerExtension = (value: Buffer) => new x509.Extension(`${FULCIO}.8`, false, value);
 
   async function identityOf(extensions: x509.Extension[]) {
-    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: '01',
-      name: 'CN=hostile',
-      notBefore: new Date('2025-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
-      keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
-      signingAlgorithm: algorithm,
-      extensions,
-    });
-    return () => signerIdentityFromCertificate(parseCertificate(Buffer.from(certificate.rawData)));
+    const der = await selfSignedCertificate('hostile', extensions);
+    return () => signerIdentityFromCertificate(parseCertificate(der));
   }
 
   test('control: a URI SAN and a UTF8String issuer', async () => {

@@ -6,12 +6,13 @@
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign, webcrypto } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import * as x509 from '@peculiar/x509';
+import { selfSignedCertificate } from './support/self-signed.js';
 import { json } from '@sigstore/core';
 import fc from 'fast-check';
 
@@ -27,7 +28,6 @@ import { verifySignedEntryTimestamp } from '../src/verify/tlog/set.js';
 import { parseCertificate } from '../src/verify/x509/certificate.js';
 import { DEMO } from './support/hostile-project.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 function assertRejected(run: () => unknown, code: VerificationErrorCode, reason: RegExp): void {
   assert.throws(run, (error: unknown) => error instanceof VerificationError && error.code === code && reason.test(error.message));
@@ -91,22 +91,11 @@ describe('the logged certificate must be the bundle certificate, byte for byte',
 });
 
 describe('SCT lists are read strictly', () => {
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const SCT_OID = '1.3.6.1.4.1.11129.2.4.2';
   const octetString = (content: Buffer) => Buffer.concat([Buffer.from([0x04, content.length]), content]);
 
   async function leafWith(extensions: x509.Extension[]) {
-    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: '01',
-      name: 'CN=leaf',
-      notBefore: new Date('2025-01-01T00:00:00Z'),
-      notAfter: new Date('2030-01-01T00:00:00Z'),
-      keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
-      signingAlgorithm: algorithm,
-      extensions,
-    });
-    return parseCertificate(Buffer.from(certificate.rawData));
+    return parseCertificate(await selfSignedCertificate('leaf', extensions));
   }
   const keyUsage = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true);
 
