@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -26,6 +26,7 @@ import { verifySCTs } from '../src/verify/sct.js';
 import { verifyTLogBody } from '../src/verify/tlog/body.js';
 import { verifySignedEntryTimestamp } from '../src/verify/tlog/set.js';
 import { parseCertificate } from '../src/verify/x509/certificate.js';
+import { precertificateTBS } from '../src/verify/x509/precertificate.js';
 import { DEMO } from './support/hostile-project.js';
 
 
@@ -116,6 +117,50 @@ describe('SCT lists are read strictly', () => {
       assertRejected(() => verifySCTs(leaf, leaf, []), 'SCT_ERROR', /malformed SCT list extension/);
     });
   }
+
+  /**
+   * A leaf whose SCT list holds one SCT by `log` over the leaf's precertificate, its signature
+   * made with `hash`. The SCT signs the TBS without the SCT list, so a placeholder list of the
+   * same length is swapped for the real one in the certificate's bytes.
+   */
+  async function leafWithSCT(log: ReturnType<typeof generateKeyPairSync>, hashAlgorithm: number, hash: string) {
+    const logID = createHash('sha256').update(log.publicKey.export({ format: 'der', type: 'spki' })).digest();
+    const sctList = (signature: Buffer) => {
+      const sct = Buffer.concat([Buffer.from([0]), logID, Buffer.alloc(8), Buffer.from([0, 0, hashAlgorithm, 3]), u(signature.length, 2), signature]);
+      return octetString(Buffer.concat([u(sct.length + 2, 2), u(sct.length, 2), sct]));
+    };
+    const placeholder = sctList(Buffer.alloc(72));
+    const der = await selfSignedCertificate('leaf', [keyUsage(), new x509.Extension(SCT_OID, false, placeholder)]);
+    const draft = parseCertificate(der);
+    const extension = draft.extensions.find((candidate) => candidate.oid === SCT_OID)!;
+    const signed = Buffer.concat([
+      Buffer.from([0, 0]), Buffer.alloc(8), u(1, 2),
+      createHash('sha256').update(draft.subjectPublicKeyInfo).digest(),
+      u(precertificateTBS(draft, extension).length, 3), precertificateTBS(draft, extension), u(0, 2),
+    ]);
+    let signature = sign(hash, signed, log.privateKey);
+    while (signature.length !== 72) signature = sign(hash, signed, log.privateKey);
+    const at = der.indexOf(placeholder);
+    const real = Buffer.from(der);
+    sctList(signature).copy(real, at);
+    const trusted: TrustedLog = { logID, checkpointKeyID: logID, baseURL: 'https://ct.example', publicKey: log.publicKey, validFor: { start: new Date(0) } };
+    return { leaf: parseCertificate(real), trusted };
+  }
+  const u = (value: number, bytes: number) => {
+    const out = Buffer.alloc(bytes);
+    out.writeUIntBE(value, 0, bytes);
+    return out;
+  };
+
+  test('verifies an SCT a trusted log made with SHA-256', async () => {
+    const { leaf, trusted } = await leafWithSCT(generateKeyPairSync('ec', { namedCurve: 'P-256' }), 4, 'sha256');
+    assert.equal(verifySCTs(leaf, leaf, [trusted]), 1);
+  });
+
+  test('rejects an SCT signed with SHA-1 (RFC 6962 logs sign with SHA-256), even by a trusted log', async () => {
+    const { leaf, trusted } = await leafWithSCT(generateKeyPairSync('ec', { namedCurve: 'P-256' }), 2, 'sha1');
+    assertRejected(() => verifySCTs(leaf, leaf, [trusted]), 'SCT_ERROR', /SCT verification failed/);
+  });
 
   test('rejects an SCT list that is the only extension: no precertificate is left to check it against', async () => {
     const leaf = await leafWith([new x509.Extension(SCT_OID, false, octetString(Buffer.from([0x00, 0x00])))]);

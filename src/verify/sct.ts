@@ -7,8 +7,11 @@ import { readSCTList, type SignedCertificateTimestamp } from './x509/sct-list.js
 
 const SCT_LIST_OID = '1.3.6.1.4.1.11129.2.4.2';
 
-/** RFC 5246 §7.4.1.4.1 hash algorithms, as `crypto.verify` names them. */
-const SCT_DIGESTS: Readonly<Record<number, string>> = { 1: 'md5', 2: 'sha1', 3: 'sha224', 4: 'sha256', 5: 'sha384', 6: 'sha512' };
+/**
+ * RFC 5246 §7.4.1.4.1 hash algorithms, as `crypto.verify` names them. RFC 6962 logs sign with
+ * SHA-256; MD5, SHA-1 and SHA-224 (1–3) are refused even from a trusted log.
+ */
+const SCT_DIGESTS: Readonly<Record<number, string>> = { 4: 'sha256', 5: 'sha384', 6: 'sha512' };
 
 /**
  * Verifies the leaf's embedded SCTs against the trusted CT logs (RFC 6962 precertificate form).
