@@ -17,7 +17,7 @@ import { childrenOf, DERError, readDER, type DERElement, type DERProblem } from 
 import { decodeOID, decodeTime } from '../src/verify/x509/der-values.js';
 import { precertificateTBS } from '../src/verify/x509/precertificate.js';
 import { readSCTList } from '../src/verify/x509/sct-list.js';
-import { benchSkip, realCertificates, type RealCertificate } from './support/real-evidence.js';
+import { realCertificates, type RealCertificate } from './support/real-evidence.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const SCT_OID = '1.3.6.1.4.1.11129.2.4.2';
@@ -234,16 +234,6 @@ describe('certificates: the new reader agrees with @sigstore/core parse + re-enc
       }
       assert.ok(!(current instanceof Error), `${source}: ${String(current)}`);
       assertSameReading(current, former, source);
-    }
-  });
-
-  test('every leaf certificate of the benchmark bundles reads the same', { skip: benchSkip }, () => {
-    const bench = realCertificates({ bench: true }).filter(({ source }) => source.includes('bench/.cache'));
-    assert.ok(bench.length > 100, `only ${bench.length} benchmark certificates`);
-    for (const { source, der } of bench) {
-      const former = formerCertificate(der);
-      assert.ok(former, `${source}: the former path refused it`);
-      assertSameReading(parseCertificate(der), former, source);
     }
   });
 

@@ -1,31 +1,21 @@
 /**
  * Real Sigstore evidence to test parsers against: the repository's fixtures, ../shared/realdata
  * (conformance bundles, npm attestations, trusted roots) when present, the public-good trusted
- * root that ships with @sigstore/tuf, and the benchmark's bundles (bench/.cache) when prepared.
+ * root that ships with @sigstore/tuf.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSeedTargets } from '../../src/trust/public-good.js';
 import { REALDATA, REPO_ROOT } from './realdata.js';
 
-export const BENCH_BUNDLES = join(REPO_ROOT, 'bench/.cache/bundles');
-
-/** `false` when the benchmark's bundles exist; otherwise why the tests that read them are skipped. */
-export const benchSkip: false | string = existsSync(BENCH_BUNDLES) ? false : `${BENCH_BUNDLES} is absent (run bench/prepare.mjs): benchmark bundles not read`;
-if (benchSkip) process.stdout.write(`# SKIP ${benchSkip}\n`);
-
 export interface RealDocument {
   source: string;
   document: unknown;
 }
 
-/** Every JSON document of evidence or trust: fixtures, realdata and the bench, as available. */
-export function realDocuments(options: { bench?: boolean } = {}): RealDocument[] {
-  const files = [
-    ...jsonFiles(join(REPO_ROOT, 'fixtures')),
-    ...(existsSync(REALDATA) ? jsonFiles(REALDATA) : []),
-    ...(options.bench && !benchSkip ? jsonFiles(BENCH_BUNDLES) : []),
-  ];
+/** Every JSON document of evidence or trust: fixtures, and realdata when present. */
+export function realDocuments(): RealDocument[] {
+  const files = [...jsonFiles(join(REPO_ROOT, 'fixtures')), ...(existsSync(REALDATA) ? jsonFiles(REALDATA) : [])];
   const documents = files.flatMap((file): RealDocument[] => {
     try {
       return [{ source: file, document: JSON.parse(readFileSync(file, 'utf8')) }];
@@ -37,8 +27,8 @@ export function realDocuments(options: { bench?: boolean } = {}): RealDocument[]
 }
 
 /** Sigstore bundles among the documents, including those inside npm attestations documents. */
-export function realBundles(options: { bench?: boolean } = {}): RealDocument[] {
-  return realDocuments(options).flatMap(({ source, document }) => {
+export function realBundles(): RealDocument[] {
+  return realDocuments().flatMap(({ source, document }) => {
     if (isBundle(document)) return [{ source, document }];
     const attestations = (document as { attestations?: unknown }).attestations;
     if (!Array.isArray(attestations)) return [];
@@ -52,9 +42,9 @@ export interface RealCertificate {
 }
 
 /** Every distinct certificate in the documents: bundle leaves and chains, trusted-root CAs and TSAs. */
-export function realCertificates(options: { bench?: boolean } = {}): RealCertificate[] {
+export function realCertificates(): RealCertificate[] {
   const byDER = new Map<string, RealCertificate>();
-  for (const { source, document } of realDocuments(options)) {
+  for (const { source, document } of realDocuments()) {
     collectCertificates(document, false, (der) => {
       const key = der.toString('base64');
       if (!byDER.has(key)) byDER.set(key, { source, der });
