@@ -22,6 +22,7 @@ import { parseBundle } from '../src/verify/bundle.js';
 import type { TransparencyLogEntry } from '../src/verify/bundle.types.js';
 import { VerificationError, type VerificationErrorCode } from '../src/verify/errors.js';
 import { BytesMemo } from '../src/verify/memo.js';
+import { isSignedBy } from '../src/verify/issuer-signature.js';
 import { verifySCTs } from '../src/verify/sct.js';
 import { verifyTLogBody } from '../src/verify/tlog/body.js';
 import { verifySignedEntryTimestamp } from '../src/verify/tlog/set.js';
@@ -165,6 +166,26 @@ describe('SCT lists are read strictly', () => {
   test('rejects an SCT list that is the only extension: no precertificate is left to check it against', async () => {
     const leaf = await leafWith([new x509.Extension(SCT_OID, false, octetString(Buffer.from([0x00, 0x00])))]);
     assertRejected(() => verifySCTs(leaf, leaf, []), 'SCT_ERROR', /only extension/);
+  });
+});
+
+describe('certificate signatures are checked with the algorithm the certificate names', () => {
+  /** ecdsa-with-SHA256 as DER: the OID the test certificates are signed with. */
+  const ECDSA_SHA256 = Buffer.from('06082a8648ce3d040302', 'hex');
+
+  test('control: a self-signed certificate is signed by its own key', async () => {
+    const certificate = parseCertificate(await selfSignedCertificate('issuer', []));
+    assert.equal(isSignedBy(certificate, certificate, false), true);
+  });
+
+  test('a signature algorithm pkgseal does not know never verifies, even over a SHA-256 signature', async () => {
+    const der = await selfSignedCertificate('issuer', []);
+    // The outer signatureAlgorithm (the last copy of the OID) becomes 1.2.840.10045.4.3.5, which nothing maps.
+    const renamed = Buffer.from(der);
+    renamed[der.lastIndexOf(ECDSA_SHA256) + ECDSA_SHA256.length - 1] = 0x05;
+    const certificate = parseCertificate(renamed);
+    assert.equal(certificate.signatureAlgorithm, undefined);
+    assert.equal(isSignedBy(certificate, certificate, false), false);
   });
 });
 

@@ -6,7 +6,8 @@ import { trustedKey } from './public-key.js';
 const verifiedSignatures = new BytesMemo<boolean>();
 
 /**
- * Whether the trusted `issuer`'s key signed `certificate`'s TBS, false where verifying throws.
+ * Whether the trusted `issuer`'s key signed `certificate`'s TBS, false where verifying throws or
+ * the certificate names a signature algorithm pkgseal does not know.
  * With `memoize`, the answer is kept for the exact certificate and issuer key; for the trusted
  * root's own certificates (intermediate by root), which recur in every chain. A bundle's own
  * certificate is verified every time.
@@ -18,6 +19,8 @@ export function isSignedBy(certificate: Certificate, issuer: Certificate, memoiz
 }
 
 function verifySignature(certificate: Certificate, issuerSPKI: Buffer): boolean {
+  // Without an algorithm Node picks the key's default digest: a label we do not know must not verify.
+  if (certificate.signatureAlgorithm === undefined) return false;
   try {
     return nodeVerify(certificate.signatureAlgorithm, certificate.tbsCertificate.bytes, trustedKey(issuerSPKI), certificate.signatureValue);
   } catch {
