@@ -162,8 +162,43 @@ describe('redirects', () => {
   });
 });
 
-describe('bodies', () => {
+/**
+ * A forward proxy for http targets (requests arrive in absolute form) that relays bytes as they
+ * come, and a connection cut short as one cut short.
+ */
+async function startForwardProxy(): Promise<{ url: string; proxied: string[]; connections: number; close(): Promise<void> }> {
+  const proxied: string[] = [];
+  const state = { connections: 0 };
+  const proxy = http.createServer((request, response) => {
+    proxied.push(request.url ?? '');
+    http.get(request.url ?? '', { headers: request.headers, agent: false }, (upstream) => {
+      response.writeHead(upstream.statusCode ?? 502, upstream.rawHeaders);
+      upstream.on('data', (chunk: Buffer) => response.write(chunk));
+      upstream.on('end', () => (upstream.complete ? response.end() : response.socket?.destroy()));
+      upstream.on('error', () => response.socket?.destroy());
+    }).on('error', () => response.writeHead(502).end());
+  });
+  proxy.on('connection', () => state.connections++);
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`,
+    proxied,
+    get connections() {
+      return state.connections;
+    },
+    close: () => new Promise((resolve) => {
+      proxy.closeAllConnections();
+      proxy.close(() => resolve());
+    }),
+  };
+}
+
+// Direct requests (undici) and proxied ones (Node's http through @npmcli/agent) read bodies by the same rules.
+for (const transport of ['direct', 'through a proxy'] as const) {
+describe(`bodies (${transport})`, () => {
   let server: TestServer;
+  let proxy: Awaited<ReturnType<typeof startForwardProxy>> | undefined;
+  let npm: Record<string, unknown> = {};
   const large = JSON.stringify({ data: 'x'.repeat(10_000) });
   before(async () => {
     server = await startServer((request, response) => {
@@ -174,6 +209,8 @@ describe('bodies', () => {
           return response.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
         case '/brotli':
           return response.writeHead(200, { 'content-encoding': 'br' }).end('x');
+        case '/gzip-twice':
+          return response.writeHead(200, [['content-encoding', 'gzip'], ['content-encoding', 'gzip']]).end(gzipSync(gzipSync(large)));
         case '/truncated':
           response.writeHead(200, { 'content-length': '1000' });
           response.write('{"partial":');
@@ -190,57 +227,81 @@ describe('bodies', () => {
           return void response.write('{"slow":');
         case '/missing':
           return response.writeHead(404).end();
+        case '/endless-error':
+          // A 500 whose body never ends: its status is all there is to know.
+          response.writeHead(500);
+          return void response.write(Buffer.alloc(2 * 1024 * 1024, 'x'));
+        case '/two-locations':
+          return response.writeHead(302, [['location', '/ok'], ['location', '/elsewhere']]).end();
+        case '/proto-header':
+          return response.writeHead(200, [['__proto__', 'x'], ['content-type', 'application/json']]).end('{"ok":true}');
         default:
           return json(response, { ok: true });
       }
     });
+    if (transport === 'through a proxy') {
+      proxy = await startForwardProxy();
+      npm = { proxy: proxy.url };
+    }
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    await proxy?.close();
+  });
 
   it('inflates gzip and fails closed on a bad gzip body or an encoding it did not ask for', async () => {
-    assert.equal(await body(`${server.url}gzip`, options({})), large);
-    await assert.rejects(httpGet(`${server.url}bad-gzip`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_ENCODING');
-    await assert.rejects(httpGet(`${server.url}brotli`, options({})), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_ENCODING');
+    assert.equal(await body(`${server.url}gzip`, options(npm)), large);
+    for (const path of ['bad-gzip', 'brotli', 'gzip-twice']) {
+      await assert.rejects(httpGet(`${server.url}${path}`, options(npm)), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_ENCODING', path);
+    }
   });
 
   it('fails on a body cut short', async () => {
-    await assert.rejects(httpGet(`${server.url}truncated`, options({})), (error: unknown) => (error as { code?: string }).code === 'TRUNCATED' || (error as { code?: string }).code === 'ECONNRESET');
+    await assert.rejects(httpGet(`${server.url}truncated`, options(npm)), (error: unknown) => error instanceof HttpGetError && error.code === 'TRUNCATED');
   });
 
   it('refuses a body over maxBytes, declared or streamed, and a gzip body that inflates past it', async () => {
     for (const path of ['large', 'large-chunked', 'gzip']) {
-      await assert.rejects(httpGet(`${server.url}${path}`, options({}, { maxBytes: 1000 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TOO_LARGE', path);
+      await assert.rejects(httpGet(`${server.url}${path}`, options(npm, { maxBytes: 1000 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TOO_LARGE', path);
     }
-    assert.equal(await body(`${server.url}large`, options({}, { maxBytes: large.length })), large);
+    assert.equal(await body(`${server.url}large`, options(npm, { maxBytes: large.length })), large);
+    assert.equal(await body(`${server.url}gzip`, options(npm, { maxBytes: large.length })), large);
   });
 
   it('gives up after timeoutMs, whether the server never answers or stops mid-body', async () => {
     for (const path of ['silent', 'stalled-body']) {
       const started = Date.now();
-      await assert.rejects(httpGet(`${server.url}${path}`, options({}, { timeoutMs: 300 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TIMEOUT', path);
+      await assert.rejects(httpGet(`${server.url}${path}`, options(npm, { timeoutMs: 300 })), (error: unknown) => error instanceof HttpGetError && error.code === 'TIMEOUT', path);
       assert.ok(Date.now() - started < 5_000, `${path}: gave up in time`);
     }
   });
 
-  it('returns a status it does not follow, with its headers', async () => {
-    const result = await httpGet(`${server.url}missing`, options({}));
-    assert.equal(result.kind, 'status');
+  it('returns a status it does not follow, with its headers, and does not wait for an endless error page', async () => {
+    const result = await httpGet(`${server.url}missing`, options(npm));
     assert.equal(result.kind === 'status' ? result.status : 0, 404);
+    const endless = await httpGet(`${server.url}endless-error`, options(npm, { timeoutMs: 5_000 }));
+    assert.equal(endless.kind === 'status' ? endless.status : 0, 500);
+  });
+
+  it('refuses a redirect with two locations, and reads a header named __proto__ as a header', async () => {
+    await assert.rejects(httpGet(`${server.url}two-locations`, options(npm)), (error: unknown) => error instanceof HttpGetError && error.code === 'BAD_REDIRECT');
+    assert.deepEqual(JSON.parse(await body(`${server.url}proto-header`, options(npm))), { ok: true });
   });
 
   it('keeps connections alive: 200 requests over at most maxSockets connections', async () => {
-    const before = server.connections;
-    await Promise.all(Array.from({ length: 200 }, () => body(`${server.url}ok`, options({}, { maxSockets: 4 }))));
-    assert.ok(server.connections - before <= 4, `${server.connections - before} connections`);
+    const first = proxy ?? server;
+    const before = first.connections;
+    await Promise.all(Array.from({ length: 200 }, () => body(`${server.url}ok`, options(npm, { maxSockets: 4 }))));
+    assert.ok(first.connections - before <= 4, `${first.connections - before} connections`);
   });
 });
+}
 
 describe('TLS settings and proxies from npm configuration', () => {
   const tls = (file: string) => readFileSync(join(TLS_FIXTURES, file), 'utf8');
   let server: https.Server;
   let url: string;
-  let proxy: http.Server;
-  const proxied: string[] = [];
+  let proxy: Awaited<ReturnType<typeof startForwardProxy>>;
   before(async () => {
     // Asks for a client certificate; `/client` answers only one the test CA signed.
     server = https.createServer({ key: tls('server.key'), cert: tls('server.pem'), ca: tls('ca.pem'), requestCert: true, rejectUnauthorized: false }, (request, response) => {
@@ -250,21 +311,12 @@ describe('TLS settings and proxies from npm configuration', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    // A forward proxy for http targets: requests arrive in absolute form.
-    proxy = http.createServer((request, response) => {
-      proxied.push(request.url ?? '');
-      http.get(request.url ?? '', { headers: request.headers }, (upstream) => {
-        response.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(response);
-      }).on('error', () => response.writeHead(502).end());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxy = await startForwardProxy();
   });
   after(async () => {
     server.closeAllConnections();
-    proxy.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await new Promise((resolve) => proxy.close(resolve));
+    await proxy.close();
   });
 
   it('trusts the configured ca, and only it: an unknown certificate fails unless strict-ssl is off', async () => {
@@ -283,11 +335,11 @@ describe('TLS settings and proxies from npm configuration', () => {
   it('goes through a configured proxy, as npm does', async () => {
     const target = await startServer((request, response) => json(response, { via: 'target', path: request.url }));
     try {
-      const npm = { proxy: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/` };
+      const npm = { proxy: proxy.url };
       assert.deepEqual(JSON.parse(await body(`${target.url}through`, options(npm))), { via: 'target', path: '/through' });
-      assert.deepEqual(proxied, [`${target.url}through`]);
+      assert.deepEqual(proxy.proxied, [`${target.url}through`]);
       assert.deepEqual(JSON.parse(await body(`${target.url}direct`, options({}))), { via: 'target', path: '/direct' });
-      assert.equal(proxied.length, 1, 'without a proxy configured, requests go direct');
+      assert.equal(proxy.proxied.length, 1, 'without a proxy configured, requests go direct');
     } finally {
       await target.close();
     }

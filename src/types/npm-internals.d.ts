@@ -1,4 +1,4 @@
-// npm's own packages that ship no type declarations: typed where pkgseal uses them
+// Modules that ship no type declarations (npm's own, a file inside undici): typed where pkgseal uses them
 // (src/tree/npm-registry-config.ts, src/sources/http-get.ts), no further.
 
 declare module '@npmcli/config' {
@@ -19,4 +19,11 @@ declare module '@npmcli/agent' {
 declare module 'npm-registry-fetch/lib/auth.js' {
   const getAuth: (uri: string, opts: Record<string, unknown>) => unknown;
   export default getAuth;
+}
+
+// undici's connection pool alone (see src/sources/http-transport.ts); the package has no `exports`.
+declare module 'undici/lib/dispatcher/agent.js' {
+  import type { Agent } from 'undici';
+  const AgentClass: typeof Agent;
+  export default AgentClass;
 }
