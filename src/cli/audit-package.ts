@@ -13,7 +13,7 @@ import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
 import type { TreePackage } from '../tree/tree.types.js';
 import { parseSha512Integrity } from '../verify/artifact.js';
 import { VerificationError } from '../verify/errors.js';
-import { classifyEvidence, verifyEvidence, type VerifiedAttestation } from '../verify/npm-attestations.js';
+import type { VerifiedAttestation } from '../verify/npm-attestations.js';
 import { verifyRegistrySignature } from '../verify/registry-signature.js';
 
 /** Everything one package's audit needs: the policy, trust, and the I/O to gather evidence. */
@@ -167,9 +167,14 @@ async function verifyCached(document: unknown, pkg: TreePackage, sha512: Buffer,
   const key = { evidence: document, ...subject };
   const cached = await cache.get(key);
   if (cached) return { attestations: cached, cached: true, remember: async () => undefined };
+  const { classifyEvidence, verifyEvidence } = await loadVerifier();
   const verified = verifyEvidence(classifyEvidence(document), { trust, npmPackage: { name: pkg.name, version: pkg.version, sha512 } });
   return { attestations: verified, cached: false, remember: () => cache.put(key, verified) };
 }
+
+/** The Sigstore verifier and what it needs (@sigstore/core, @noble/curves), loaded by the first package that has evidence to verify. */
+let verifier: Promise<typeof import('../verify/npm-attestations.js')> | undefined;
+const loadVerifier = () => (verifier ??= import('../verify/npm-attestations.js'));
 
 function passFinding(reason: string, attestations: readonly SignerRecord[]): Finding {
   const signer = firstCertificateSigner(attestations);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { expiredExceptions } from '../policy/exceptions.js';
-import type { Policy } from '../policy/policy.types.js';
+import type { Policy, Requirement } from '../policy/policy.types.js';
 import type { AuditReport, PackageResult } from '../report/report.types.js';
 import { summarize } from '../report/summarize.js';
 import { createHttpFetcher } from '../sources/http-fetcher.js';
@@ -114,12 +114,26 @@ export function auditFails(report: AuditReport): boolean {
   return (report.summary.violations > 0 || report.policyProblems.length > 0) && report.mode === 'enforce';
 }
 
+/**
+ * The Sigstore trust each entry names. A trusted-root file is always read (a broken one is a
+ * configuration error even before a rule uses it); the embedded public-good root only when a rule
+ * checks Sigstore evidence, as a registry-signature-only policy never does.
+ */
 async function loadPolicyTrust(policy: Policy): Promise<Map<string, TrustMaterial>> {
   const trustByName = new Map<string, TrustMaterial>();
+  const needsSigstore = requiresSigstore(policy);
   for (const entry of policy.trust) {
+    if (!entry.trustedRoot && !needsSigstore) continue;
     trustByName.set(entry.name, await loadTrust(entry.trustedRoot ? { trustedRoot: entry.trustedRoot } : {}));
   }
   return trustByName;
+}
+
+const SIGSTORE_REQUIREMENTS: ReadonlySet<Requirement> = new Set(['signed', 'provenance']);
+
+function requiresSigstore(policy: Policy): boolean {
+  const required = [policy.defaults.require, ...policy.packages.map((rule) => rule.require)];
+  return required.some((requirement) => requirement !== undefined && SIGSTORE_REQUIREMENTS.has(requirement));
 }
 
 async function loadPolicyRegistryKeys(policy: Policy): Promise<Map<string, TrustedPublicKey[]>> {

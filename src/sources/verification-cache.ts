@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { json } from '@sigstore/core';
+// The one function, not the package index, which loads all of @sigstore/core (ASN.1, X.509, RFC 3161).
+import { canonicalize } from '@sigstore/core/dist/json.js';
 import type { VerifiedAttestation } from '../verify/npm-attestations.js';
 
 /** What identifies one verification: the evidence, what it must be about, and the trust used. */
@@ -82,7 +83,7 @@ const evidenceDigests = new WeakMap<object, string>();
 function evidenceDigest(evidence: unknown): string {
   const known = typeof evidence === 'object' && evidence !== null ? evidenceDigests.get(evidence) : undefined;
   if (known) return known;
-  const digest = createHash('sha256').update(json.canonicalize(evidence)).digest('hex');
+  const digest = createHash('sha256').update(canonicalize(evidence)).digest('hex');
   if (typeof evidence === 'object' && evidence !== null) evidenceDigests.set(evidence, digest);
   return digest;
 }
