@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { expiredExceptions } from '../policy/exceptions.js';
 import type { Policy, Requirement } from '../policy/policy.types.js';
 import type { AuditReport, PackageResult } from '../report/report.types.js';
@@ -12,7 +11,6 @@ import { TrustedRootError } from '../trust/trusted-root.js';
 import type { TrustMaterial, TrustedPublicKey } from '../trust/trust.types.js';
 import type { FetchSettings } from '../tree/npm-registry-config.js';
 import type { DependencyTree, TreePackage } from '../tree/tree.types.js';
-import type { EvidenceFetcher } from '../sources/source.types.js';
 import { auditPackage, type AuditContext } from './audit-package.js';
 import { loadTrust, readJsonFile } from './trust-options.js';
 import { UsageError } from './usage-error.js';
@@ -34,6 +32,13 @@ export interface AuditRunOptions {
   progress?: { tick(): void; done(): void };
 }
 
+/** The packages of one packument (the versions of one name): audited in order by one slot, then the packument is let go. */
+interface PackageGroup {
+  packages: TreePackage[];
+  /** Where each package's result goes in the report. */
+  indices: number[];
+}
+
 /**
  * The audit driver: every package of the tree against the policy, concurrently, each failing closed
  * on its own. Used by `pkgseal audit` and by the pnpm plugin.
@@ -41,17 +46,22 @@ export interface AuditRunOptions {
 export async function auditDependencyTree(tree: DependencyTree, policy: Policy, options: AuditRunOptions): Promise<AuditReport> {
   const context = await createAuditContext(policy, options);
   const { today } = context;
-  const limit = pLimit(options.concurrency);
-  const packumentUsers = countPackumentUsers(tree);
-  const results: PackageResult[] = await Promise.all(
-    tree.packages.map((pkg) =>
-      limit(async () => {
-        const result = await auditPackage(pkg, context);
-        releasePackument(pkg, packumentUsers, context.fetcher);
-        options.progress?.tick();
-        return result;
-      }),
-    ),
+  const results: PackageResult[] = new Array(tree.packages.length);
+  const record = (group: PackageGroup, groupResults: PackageResult[]) => {
+    group.indices.forEach((index, i) => {
+      results[index] = groupResults[i]!;
+      options.progress?.tick();
+    });
+  };
+  const groups = groupByPackument(tree.packages);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < groups.length) {
+        const group = groups[next++]!;
+        record(group, await auditGroup(group, context));
+      }
+    }),
   );
   options.progress?.done();
   await context.verifiedSubjects.save();
@@ -68,21 +78,26 @@ export async function auditDependencyTree(tree: DependencyTree, policy: Policy, 
   };
 }
 
-/** How many packages of the tree share each packument (several versions of one name do). */
-function countPackumentUsers(tree: DependencyTree): Map<string, number> {
-  const users = new Map<string, number>();
-  for (const pkg of tree.packages) users.set(packumentKey(pkg), (users.get(packumentKey(pkg)) ?? 0) + 1);
-  return users;
+/** A group's packages one after the other; then its packument is let go: memory stays bounded by concurrency. */
+async function auditGroup(group: PackageGroup, context: AuditContext): Promise<PackageResult[]> {
+  const groupResults: PackageResult[] = [];
+  for (const pkg of group.packages) groupResults.push(await auditPackage(pkg, context));
+  const [first] = group.packages;
+  if (first) context.fetcher.release?.(first.name, first.registry);
+  return groupResults;
 }
 
-const packumentKey = (pkg: TreePackage): string => `${pkg.registry}\0${pkg.name}`;
-
-/** Once the last version of a name is audited its packument is let go: memory stays bounded by concurrency. */
-function releasePackument(pkg: TreePackage, users: Map<string, number>, fetcher: EvidenceFetcher): void {
-  const key = packumentKey(pkg);
-  const left = (users.get(key) ?? 1) - 1;
-  users.set(key, left);
-  if (left === 0) fetcher.release?.(pkg.name, pkg.registry);
+/** The tree's packages by packument (registry and name), in tree order. */
+function groupByPackument(packages: readonly TreePackage[]): PackageGroup[] {
+  const byKey = new Map<string, PackageGroup>();
+  packages.forEach((pkg, index) => {
+    const key = `${pkg.registry}\0${pkg.name}`;
+    let group = byKey.get(key);
+    if (!group) byKey.set(key, (group = { packages: [], indices: [] }));
+    group.packages.push(pkg);
+    group.indices.push(index);
+  });
+  return [...byKey.values()];
 }
 
 /** The trust, I/O and cache every package's audit shares; `pkgseal explain` audits one package with it. */
