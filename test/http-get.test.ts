@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { createHttpFetcher } from '../src/sources/http-fetcher.js';
+import { createHttpFetcher, displayUrl } from '../src/sources/http-fetcher.js';
 import { httpGet, HttpGetError, type HttpGetOptions } from '../src/sources/http-get.js';
 
 const TLS_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
@@ -362,5 +362,15 @@ describe('pipelined requests on a connection that closes early', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('URLs in messages', () => {
+  it('never show a user name, password, query or fragment, and stay on one line', () => {
+    assert.equal(displayUrl('https://registry.example/@scope%2fpkg'), 'https://registry.example/@scope%2fpkg');
+    assert.equal(displayUrl('https://user:secret@registry.example/pkg'), 'https://registry.example/pkg');
+    assert.equal(displayUrl('https://registry.example/pkg?token=secret#frag'), 'https://registry.example/pkg');
+    assert.equal(displayUrl('https://registry.example/a\nb'), 'https://registry.example/ab');
+    assert.equal(displayUrl('not a url @ all?x'), 'not a url @ all');
   });
 });

@@ -215,6 +215,9 @@ function assertHttpUrl(url: string): void {
 
 /** A URL as it may appear in messages: no query, fragment, user name or password. */
 export function displayUrl(url: string): string {
+  // Nothing to take out without a user name, password, query or fragment (or a control character
+  // the parser would drop): shown as given.
+  if (/^https?:\/\/[^@?#\s\x00-\x1f\x7f]*$/.test(url)) return url;
   try {
     const parsed = new URL(url);
     parsed.username = '';

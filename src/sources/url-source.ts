@@ -58,7 +58,16 @@ export async function lookupUrlEvidence(
   return { found: true, source: 'url', location, document };
 }
 
-function placeholdersOf(template: string): Set<Placeholder> {
+/** A policy has a few templates, expanded for every package: each is read once. */
+const templatePlaceholders = new Map<string, ReadonlySet<Placeholder>>();
+
+function placeholdersOf(template: string): ReadonlySet<Placeholder> {
+  let known = templatePlaceholders.get(template);
+  if (!known) templatePlaceholders.set(template, (known = readPlaceholders(template)));
+  return known;
+}
+
+function readPlaceholders(template: string): Set<Placeholder> {
   const used = new Set<Placeholder>();
   for (const [, placeholder] of template.matchAll(PLACEHOLDER)) {
     if (placeholder !== 'name' && placeholder !== 'version' && placeholder !== 'integrity') {

@@ -49,7 +49,13 @@ export function createVerifiedSubjects(location: VerifiedSubjectsLocation): Veri
   let loaded: Promise<Records> | undefined;
   const added: Records = new Map();
   const used = new Set<string>();
-  const keyOf = (key: SubjectKey) => createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).digest('base64url');
+  // A package's check looks its key up, then adds to it: one hash per key object.
+  const ids = new WeakMap<SubjectKey, string>();
+  const keyOf = (key: SubjectKey) => {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = createHash('sha256').update(location.version).update('\0').update(key.trustDigest).update('\0').update(key.subject).digest('base64url')));
+    return id;
+  };
   const mac = (payload: string) => createHmac('sha256', location.secret).update(location.version).update('\0').update(payload).digest();
   const load = () => (loaded ??= readRecords(location.file, mac));
   return {
