@@ -38,13 +38,16 @@ async function startServer(handler: Handler): Promise<TestServer> {
     seen.push({ path: request.url ?? '', authorization: request.headers.authorization });
     handler(request, response);
   });
+  return Object.assign(await listening(server), { seen });
+}
+
+/** A server on 127.0.0.1 that counts its connections. */
+async function listening(server: http.Server): Promise<{ url: string; connections: number; close(): Promise<void> }> {
   const state = { connections: 0 };
   server.on('connection', () => state.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
-    seen,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     get connections() {
       return state.connections;
     },
@@ -168,7 +171,6 @@ describe('redirects', () => {
  */
 async function startForwardProxy(): Promise<{ url: string; proxied: string[]; connections: number; close(): Promise<void> }> {
   const proxied: string[] = [];
-  const state = { connections: 0 };
   const proxy = http.createServer((request, response) => {
     proxied.push(request.url ?? '');
     http.get(request.url ?? '', { headers: request.headers, agent: false }, (upstream) => {
@@ -178,19 +180,7 @@ async function startForwardProxy(): Promise<{ url: string; proxied: string[]; co
       upstream.on('error', () => response.socket?.destroy());
     }).on('error', () => response.writeHead(502).end());
   });
-  proxy.on('connection', () => state.connections++);
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`,
-    proxied,
-    get connections() {
-      return state.connections;
-    },
-    close: () => new Promise((resolve) => {
-      proxy.closeAllConnections();
-      proxy.close(() => resolve());
-    }),
-  };
+  return Object.assign(await listening(proxy), { proxied });
 }
 
 // Direct requests (undici) and proxied ones (Node's http through @npmcli/agent) read bodies by the same rules.
