@@ -45,7 +45,7 @@ const PIPELINING = 4;
 
 /**
  * undici's dispatcher with a handler that collects the body itself: no response stream, promise
- * or abort signal per request (a third of the CPU a cold audit spent per request with
+ * or abort signal per request (about a quarter of the CPU a cold process spent per request with
  * `Agent.request`).
  */
 function directExchange(url: URL, headers: http.OutgoingHttpHeaders, options: ExchangeOptions): Promise<HttpResponse> {
