@@ -266,6 +266,17 @@ describe(`bodies (${transport})`, () => {
     }
   });
 
+  it('gives up on requests still waiting for a connection too, and the pool serves the next ones', async () => {
+    // One connection, four requests pipelined on it: the other four wait in the pool when the deadline passes.
+    const started = Date.now();
+    const attempts = Array.from({ length: 8 }, () => httpGet(`${server.url}silent`, options(npm, { maxSockets: 1, timeoutMs: 300 })));
+    for (const attempt of attempts) {
+      await assert.rejects(attempt, (error: unknown) => error instanceof HttpGetError && error.code === 'TIMEOUT');
+    }
+    assert.ok(Date.now() - started < 5_000, 'every request gave up in time');
+    assert.deepEqual(JSON.parse(await body(`${server.url}ok`, options(npm, { maxSockets: 1 }))), { ok: true });
+  });
+
   it('returns a status it does not follow, with its headers, and does not wait for an endless error page', async () => {
     const result = await httpGet(`${server.url}missing`, options(npm));
     assert.equal(result.kind === 'status' ? result.status : 0, 404);
