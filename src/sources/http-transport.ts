@@ -118,9 +118,9 @@ function directExchange(url: URL, headers: http.OutgoingHttpHeaders, options: Ex
 const CUT_SHORT = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 
 /**
- * Response headers as Node's http gives them, by lower-case name; a repeated header becomes a
- * list, which no check here accepts where one value is expected. No prototype: a header named
- * `__proto__` is just a header.
+ * Response headers by lower-case name. A repeated header becomes a list, which no check here
+ * accepts where one value is expected (Node's http would keep the first `location` and join
+ * other repeats). No prototype: a header named `__proto__` is just a header.
  */
 function headersFrom(raw: Buffer[] | string[] | null): http.IncomingHttpHeaders {
   const headers = Object.create(null) as Record<string, string | string[]>;
