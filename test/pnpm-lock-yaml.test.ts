@@ -6,6 +6,7 @@
  * it declines. Fixed seeds.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -36,6 +37,13 @@ function assertDeclinesOrAgrees(text: string): 'declined' | 'read' {
   assert.deepStrictEqual(fast.documents, reference.documents, text);
   assert.deepStrictEqual(fast.keyLines.toMap(), yamlKeyLines(text, 4), text);
   return 'read';
+}
+
+/** Fails unless readLockYaml, in a process of its own, is done with `text` within `ms`. */
+function assertReadsWithin(text: string, ms: number): void {
+  const reader = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'read-lock-yaml.ts')], { input: text, timeout: ms, encoding: 'utf8' });
+  const outcome = reader.stdout === 'done' ? 'done' : reader.signal ? `still reading after ${ms} ms` : `failed: ${reader.stderr.trim().split('\n', 1)[0]}`;
+  assert.equal(outcome, 'done', `${outcome} (a ${text.length}-character text)`);
 }
 
 /** Scalars whose reading depends on the rules: numbers, booleans, nulls, dates, versions, indicators, quotes. */
@@ -320,6 +328,17 @@ describe('readLockYaml reads what js-yaml reads, or declines', () => {
     for (const text of ['a: 1\na: 2\n', 'a: 1\n---\n', '', '# only a comment\n', '- a\n', 'just text\n', '---\n---\na: 1\n', '  a: 1\n']) {
       assert.equal(readLockYaml(text, 4), undefined, JSON.stringify(text));
     }
+  });
+
+  // A key's run of spaces was once matched lazily, rescanning it for each character taken: 64 KiB
+  // of spaces took 4 s, a megabyte minutes. Read in a process that can be stopped, a stall fails.
+  test('reads keys and lines with long runs of spaces as js-yaml does, without stalling', () => {
+    const spaces = ' '.repeat(1024 * 1024);
+    for (const text of [`a${spaces}b: c\n`, `a${spaces}: c\n`, `a${spaces}b\n`, `key: a${spaces}b\n`, `a${spaces}#b: c\n`]) {
+      assertReadsWithin(text, 5_000);
+      assertDeclinesOrAgrees(text);
+    }
+    assert.equal(assertDeclinesOrAgrees(`a${spaces}b: c\n`), 'read');
   });
 
   test('reads an env document before the lockfile, and gives the last document\'s lines', () => {

@@ -75,11 +75,17 @@ const BLOCK_PLAIN_REST = String.raw`(?:[^:#\n\r]|:(?=[^ \n\r])|(?<! )#)*`;
 const FLOW_PLAIN_REST = String.raw`(?:[^:#,[\]{}\n\r]|:(?![ ,[\]{}]|$)|(?<! )#)*`;
 const FLOW_PLAIN_SOURCE = String.raw`(?![-?:](?:[ ,[\]{}]|$))${PLAIN_FIRST}${FLOW_PLAIN_REST}`;
 /**
+ * The rest of a plain key: a run of spaces only where more of the key follows it, so that the
+ * spaces before `:` are never the key's and every character has one reading (a lazy match, rescanning
+ * a long run of spaces for each character it took, was quadratic in the line's length).
+ */
+const BLOCK_KEY_REST = String.raw`(?:[^:#\n\r ]| +(?=[^ :#\n\r])|:(?=[^ \n\r])|(?<! )#)*`;
+/**
  * One line: its indent; then a key (quoted, or plain) and what follows `: `, or a sequence item
  * (`- …`), or nothing but a comment. A line that is none of these (`---` included) does not match.
  */
 const LINE = new RegExp(
-  String.raw`( *)(?:(?:'((?:[^'\n\r]|'')*)':|((?![-?:] )${PLAIN_FIRST}${BLOCK_PLAIN_REST}?) *:)(?: +([^\n\r]*))?|- +([^\n\r]*)|#[^\n\r]*|)\r?(?:\n|$)`,
+  String.raw`( *)(?:(?:'((?:[^'\n\r]|'')*)':|((?![-?:] )${PLAIN_FIRST}${BLOCK_KEY_REST}) *:)(?: +([^\n\r]*))?|- +([^\n\r]*)|#[^\n\r]*|)\r?(?:\n|$)`,
   'y',
 );
 /** A value after `key: ` or `- `: plain (then a comment or not), or single-quoted. */
