@@ -15,6 +15,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { readLockYaml } from '../src/tree/pnpm-lock-yaml.js';
 import { readPnpmLockfile, readPnpmLockfileWithJsYaml } from '../src/tree/pnpm-lockfile.js';
+import { readSnapshotGraph } from '../src/tree/pnpm-snapshot-graph.js';
 import { yamlKeyLines } from '../src/tree/yaml-key-lines.js';
 import { REPO_ROOT } from './support/realdata.js';
 
@@ -188,6 +189,12 @@ describe('keys that are also Object.prototype names', () => {
       for (const read of [readPnpmLockfile, readPnpmLockfileWithJsYaml]) {
         assert.throws(() => read(text, 'pnpm-lock.yaml', npmjs), /"__proto__" key, which pnpm never writes/);
       }
+    }
+  });
+
+  it('the snapshot graph refuses a "__proto__" key on its own too, not only behind the lockfile check', () => {
+    for (const snapshots of ['{"__proto__": {}}', '{"b@1.0.0": {"dependencies": {"__proto__": "1.0.0"}}}']) {
+      assert.throws(() => readSnapshotGraph(JSON.parse(snapshots), {}), /"__proto__" key, which pnpm never writes/, snapshots);
     }
   });
 

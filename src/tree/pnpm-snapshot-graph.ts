@@ -54,16 +54,17 @@ export function reachability(roots: Roots, edges: Edges): Reachability {
 }
 
 /**
- * The snapshots and the edges between them, checked as readPnpmLockfile always has: each section as
- * if copied into a plain object (where `__proto__` is no key), and every reference a string before
- * any is found to name no snapshot. A dependency named in the package's peerDependencies is a peer.
+ * The snapshots and the edges between them, checked as readPnpmLockfile always has: every reference
+ * a string before any is found to name no snapshot. A dependency named in the package's
+ * peerDependencies is a peer. A `__proto__` key is refused here too (readPnpmLockfile refuses it
+ * first): an object built from the lockfile would take it as its prototype and hide the entry.
  */
 export function readSnapshotGraph(mapping: JsonObject, packages: Record<string, JsonObject>): SnapshotGraph {
   const keys = Object.keys(mapping);
   const values = keys.map((key) => mapping[key]);
   const graph: SnapshotGraph = { keys: [], packageKeys: [], indexOf: new Map(), edges: { start: [], to: [], kind: [] }, links: [] };
   for (const key of keys) {
-    if (key === '__proto__') continue;
+    if (key === '__proto__') throw new Error('snapshots has a "__proto__" key, which pnpm never writes');
     graph.indexOf.set(key, graph.keys.length);
     graph.keys.push(key);
     graph.packageKeys.push(packageKeyOf(key));
@@ -75,9 +76,8 @@ export function readSnapshotGraph(mapping: JsonObject, packages: Record<string, 
     const snapshot = values[index];
     // An empty snapshot is written `{}`, but a bare `key:` reads as null.
     if (snapshot !== null && !isObject(snapshot)) throw new Error(`snapshots["${key}"]: expected a mapping`);
-    // Copied into a plain object, a `__proto__` snapshot only set the copy's prototype: it has no edges, and is no package.
-    const from = key === '__proto__' ? -1 : edges.start.push(edges.to.length) - 1;
-    const metadata = from === -1 ? NONE : (packages[graph.packageKeys[from]!] ?? NONE);
+    const from = edges.start.push(edges.to.length) - 1;
+    const metadata = packages[graph.packageKeys[from]!] ?? NONE;
     const peers = isObject(metadata.peerDependencies) ? metadata.peerDependencies : NONE;
     const peersMeta = isObject(metadata.peerDependenciesMeta) ? metadata.peerDependenciesMeta : NONE;
     for (const section of SNAPSHOT_SECTIONS) {
@@ -89,7 +89,7 @@ export function readSnapshotGraph(mapping: JsonObject, packages: Record<string, 
         const alias = aliases[position]!;
         const reference = references[alias];
         if (typeof reference !== 'string') throw new Error(`snapshots["${key}"].${section}["${alias}"]: expected a string`);
-        if (from === -1 || alias === '__proto__') continue;
+        if (alias === '__proto__') throw new Error(`snapshots["${key}"].${section} has a "__proto__" key, which pnpm never writes`);
         const to = snapshotKeyOf(reference, alias);
         if (to === null) {
           graph.links.push({ snapshot: from, alias, reference });
