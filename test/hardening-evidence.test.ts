@@ -57,6 +57,23 @@ test('control: the untouched demo bundle verifies', () => {
   verifyGood(goodText);
 });
 
+describe('the log entry must name its signer', () => {
+  const withLoggedVerifier = (verifier: unknown): Bundle => {
+    const bundle = goodBundle();
+    const entry = bundle.verificationMaterial.tlogEntries[0];
+    const body = JSON.parse(Buffer.from(entry.canonicalizedBody, 'base64').toString('utf8'));
+    if (verifier === undefined) delete body.spec.signatures[0].verifier;
+    else body.spec.signatures[0].verifier = verifier;
+    entry.canonicalizedBody = Buffer.from(JSON.stringify(body)).toString('base64');
+    return bundle;
+  };
+  for (const [name, verifier] of [['no verifier', undefined], ['a verifier that is not a PEM certificate', Buffer.from('not a certificate').toString('base64')]] as const) {
+    test(`${name}: refused before its signatures are looked at`, () => {
+      assertRejected(() => verifyGood(withLoggedVerifier(verifier)), 'TLOG_BODY_ERROR', /does not record the key or certificate that signed it/);
+    });
+  }
+});
+
 describe('huge fields', () => {
   test('a 24 MiB DSSE payload is rejected: the log recorded another payload', () => {
     const bundle = goodBundle();

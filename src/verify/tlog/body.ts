@@ -102,9 +102,10 @@ function expectPayloadHash(payloadHash: JsonObject, payload: Buffer): void {
   expectEqual(Buffer.from(String(payloadHash.value), 'hex'), hash('sha256', payload, 'buffer'), 'DSSE payload hash mismatch');
 }
 
-/** The signer the log recorded must be the signer the bundle presents. */
+/** The signer the log recorded must be the signer the bundle presents; a signer it cannot read is none. */
 function expectSigner(loggedDER: Buffer | undefined, claim: LoggedClaim): void {
-  if (loggedDER === undefined || claim.signerDER === undefined) return;
+  if (claim.signerDER === undefined) return;
+  if (loggedDER === undefined) fail('TLOG_BODY_ERROR', 'tlog entry does not record the key or certificate that signed it');
   if (!loggedDER.equals(claim.signerDER)) fail('TLOG_BODY_ERROR', 'tlog entry was signed by a different key or certificate');
 }
 
