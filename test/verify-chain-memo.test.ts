@@ -129,3 +129,17 @@ describe('the chain memo cannot make a bad chain pass', () => {
     warmMemo();
   });
 });
+
+describe('a certificate with an impossible date', () => {
+  test('fails as a certificate error that says so, not with a RangeError', async () => {
+    const rootKeys = await generateKeys();
+    const root = await issue('CN=dated root', rootKeys, 'CN=dated root', rootKeys, true);
+    const leaf = await issue('CN=signer', await generateKeys(), 'CN=dated root', rootKeys, false);
+    // What decodeTime gives for month 13 (it reads times as @sigstore/core did).
+    const impossible = { ...parse(leaf), notAfter: new Date(Number.NaN) };
+    assert.throws(
+      () => verifyCertificateChain(impossible, [authority(root)], SIGNED_AT),
+      (error: unknown) => error instanceof VerificationError && error.code === 'CERTIFICATE_ERROR' && /an impossible date/.test(error.message),
+    );
+  });
+});

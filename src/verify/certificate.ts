@@ -20,7 +20,7 @@ export function verifyCertificateChain(leaf: Certificate, authorities: TrustedCe
     if (!path) continue;
     const expired = path.find((certificate) => !isValidAt(certificate, time));
     if (expired) {
-      reasons.push(`certificate ${describe(expired)} is not valid at ${time.toISOString()} (valid ${expired.notBefore.toISOString()} to ${expired.notAfter.toISOString()})`);
+      reasons.push(`certificate ${describe(expired)} is not valid at ${time.toISOString()} (valid ${shownTime(expired.notBefore)} to ${shownTime(expired.notAfter)})`);
       continue;
     }
     checkCAConstraints(path);
@@ -60,6 +60,11 @@ function readCAConstraints(certificate: Certificate): CAConstraints {
   } catch (error) {
     fail('CERTIFICATE_ERROR', `certificate ${describe(certificate)} has malformed CA constraints (${(error as Error).message})`);
   }
+}
+
+/** An impossible date in a certificate (month 13) reads as an invalid Date: said so, not thrown on. */
+function shownTime(time: Date): string {
+  return Number.isNaN(time.getTime()) ? 'an impossible date' : time.toISOString();
 }
 
 function describe(certificate: Certificate): string {
