@@ -150,8 +150,8 @@ export function verifyParsedBundle(bundle: ParsedBundle, options: VerifyBundleOp
 }
 
 /** A verified entry as a result reports it: its log named by URL. */
-function withLogURL({ logIndex, logID, kind, integratedTime, inclusion, log }: VerifiedLogEntry): VerifiedBundle['tlogEntries'][number] {
-  return { logIndex, logID, kind, ...(integratedTime ? { integratedTime } : {}), inclusion, logURL: log.baseURL };
+function withLogURL({ log, ...entry }: VerifiedLogEntry): VerifiedBundle['tlogEntries'][number] {
+  return { ...entry, logURL: log.baseURL };
 }
 
 interface SigningKey {
