@@ -31,11 +31,11 @@ export function verifyCheckpoint(envelope: string, log: TrustedLog): Checkpoint 
   const checkpoint = parseCheckpointBody(note);
   const signatures = parseSignatures(envelope.slice(separator + 2));
   if (signatures.length === 0) fail('TLOG_CHECKPOINT_ERROR', 'no signatures found in checkpoint');
-  if (!originBelongsToLog(checkpoint.origin, log.baseURL)) {
+  if (!originBelongsToLog(checkpoint.origin, log)) {
     fail('TLOG_CHECKPOINT_ERROR', `checkpoint origin "${checkpoint.origin}" does not belong to log ${log.baseURL}`);
   }
   const acceptedHints = keyHintsFor(log, checkpoint.origin);
-  const logHost = hostOf(log.baseURL);
+  const logHost = hostOf(log);
   const signedByLog = signatures.some(
     (sig) =>
       // C2SP notes sign with the origin as key name; Rekor v1 signs with its host name.
@@ -71,28 +71,27 @@ function parseSignatures(block: string): NoteSignature[] {
     });
 }
 
-function originBelongsToLog(origin: string, baseURL: string): boolean {
-  const host = hostOf(baseURL);
+function originBelongsToLog(origin: string, log: TrustedLog): boolean {
+  const host = hostOf(log);
   if (host === undefined) return false;
   const originHost = origin.split(' ')[0] ?? '';
   return originHost === host || originHost.startsWith(`${host}/`);
 }
 
-const hosts = new Map<string, string | undefined>();
+const hosts = new WeakMap<TrustedLog, string | undefined>();
 
-/** The host of a log's base URL, undefined when it is not a URL; each URL is parsed once. */
-function hostOf(baseURL: string): string | undefined {
-  if (!hosts.has(baseURL)) {
+/** The host of a trusted log's base URL, undefined when it is not a URL; parsed once per log. */
+function hostOf(log: TrustedLog): string | undefined {
+  if (!hosts.has(log)) {
     let host: string | undefined;
     try {
-      host = new URL(baseURL).host;
+      host = new URL(log.baseURL).host;
     } catch {
       host = undefined;
     }
-    if (hosts.size >= 64) hosts.clear();
-    hosts.set(baseURL, host);
+    hosts.set(log, host);
   }
-  return hosts.get(baseURL);
+  return hosts.get(log);
 }
 
 /** Rekor v1 uses the log ID's first 4 bytes; C2SP Ed25519 notes hash name, type and key. */
