@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { scanJson } from '../trust/json-scan.js';
+import { lineStartsOf, scanJson, textPosition } from '../trust/json-scan.js';
 
 /** 1-based line and column (in UTF-16 code units, as editors count them). */
 export interface JsonPosition {
@@ -43,7 +43,7 @@ export function parseLocatedJson(input: string): LocatedJson {
   const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
   // Positions are only needed to report a problem: work them out on first use.
   let lineStarts: number[] | undefined;
-  const positionAt = (offset: number): JsonPosition => toPosition((lineStarts ??= lineStartsOf(text)), offset);
+  const positionAt = (offset: number): JsonPosition => textPosition((lineStarts ??= lineStartsOf(text)), offset);
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -125,21 +125,4 @@ function syntaxError(message: string, textLength: number, positionAt: (offset: n
 
 function parentPointer(pointer: string): string | undefined {
   return pointer === '' ? undefined : pointer.slice(0, pointer.lastIndexOf('/'));
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-  return starts;
-}
-
-function toPosition(lineStarts: number[], offset: number): JsonPosition {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (lineStarts[middle]! <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low + 1, column: offset - lineStarts[low]! + 1 };
 }

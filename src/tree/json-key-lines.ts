@@ -1,4 +1,4 @@
-import { scanJson } from '../trust/json-scan.js';
+import { lineStartsOf, scanJson, textPosition } from '../trust/json-scan.js';
 
 /** What one pass over valid JSON text finds for npm lockfile line numbers. */
 export interface LockfileJsonScan {
@@ -21,14 +21,7 @@ export function scanLockfileJson(text: string): LockfileJsonScan {
   let topIsObject = false;
   let topLevelKey: string | undefined;
   let inPackages = false;
-  // Lines are counted up to each key as the walk reaches it.
-  let line = 1;
-  let counted = 0;
-  const lineAt = (offset: number): number => {
-    for (let newline = text.indexOf('\n', counted); newline !== -1 && newline < offset; newline = text.indexOf('\n', newline + 1)) line++;
-    counted = offset;
-    return line;
-  };
+  const lineStarts = lineStartsOf(text);
   scanJson(text, {
     open(isObject, depth) {
       maxDepth = Math.max(maxDepth, depth);
@@ -38,7 +31,7 @@ export function scanLockfileJson(text: string): LockfileJsonScan {
     key(key, offset, depth) {
       if (key === '__proto__') hasProtoKey = true;
       if (depth === 1) topLevelKey = key;
-      else if (depth === 2 && inPackages) packagesKeyLines.set(key, lineAt(offset));
+      else if (depth === 2 && inPackages) packagesKeyLines.set(key, textPosition(lineStarts, offset).line);
     },
   });
   return { packagesKeyLines, maxDepth, hasProtoKey };

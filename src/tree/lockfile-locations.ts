@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { isObject } from '../trust/json-fields.js';
+import { lineStartsOf, textPosition } from '../trust/json-scan.js';
 import { scanLockfileJson } from './json-key-lines.js';
 
 interface JsonPosition {
@@ -92,8 +93,6 @@ function escapePointer(key: string): string {
 function withLineAndColumn(message: string, text: string): string {
   const offset = /at position (\d+)/.exec(message)?.[1];
   if (offset === undefined) return message;
-  const before = text.slice(0, Number(offset));
-  const line = before.split('\n').length;
-  const column = Number(offset) - before.lastIndexOf('\n');
+  const { line, column } = textPosition(lineStartsOf(text), Number(offset));
   return `${message.replace(/ in JSON at position \d+/, '')} at line ${line} column ${column}`;
 }

@@ -70,3 +70,28 @@ function keyText(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end);
   return raw.includes('\\') ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
 }
+
+/** A 1-based line and column in a text. */
+export interface TextPosition {
+  line: number;
+  column: number;
+}
+
+/** Where a text's lines start (offsets), for textPosition: one pass, done once per text. */
+export function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', newline + 1)) starts.push(newline + 1);
+  return starts;
+}
+
+/** The line and column of a character offset, given the text's lineStartsOf. */
+export function textPosition(lineStarts: readonly number[], offset: number): TextPosition {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (lineStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, column: offset - lineStarts[low]! + 1 };
+}
